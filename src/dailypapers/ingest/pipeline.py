@@ -1,0 +1,378 @@
+"""Merges parsed records into the database: idempotent, batched, and loss-free.
+
+Merge rules (one place, applied to every source):
+
+* Bibliographic fields (title, abstract, authors, categories, dates, comment, journal-ref, DOI,
+  licence, withdrawn) are overwritten when a record carries a *newer arXiv version* than the one
+  stored, or when an arXiv source (API, OAI-PMH, Kaggle, listings) meets a paper that so far only
+  Hugging Face described. Otherwise a record only fills fields that are still empty.
+* Counts that upstreams snapshot (upvotes, comments, GitHub stars) keep the largest value seen, so
+  re-importing an older snapshot never lowers them; ``updated_at`` keeps the latest date.
+* Links and AI fields (GitHub repo, project page, thumbnail, AI summary/keywords, organization)
+  fill blanks, so local edits by moderators survive a re-import.
+* The daily-feed entry keeps the *earliest* day the paper entered the feed.
+
+Running the same import twice therefore changes nothing the second time, and importing sources in
+any order ends in the same paper. Each batch is one transaction: a crash loses at most the batch in
+flight, never what is stored.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from dailypapers.ingest.records import PaperRecord, Skipped
+from dailypapers.papers.models import Author, DailyEntry, Organization, Paper, PaperAuthor
+from dailypapers.papers.signals import announce_papers_changed
+
+log = logging.getLogger(__name__)
+
+ARXIV_SOURCES = frozenset({"arxiv", "oai", "kaggle", "listing"})
+BIBLIOGRAPHIC_FIELDS = (
+    "title",
+    "abstract",
+    "categories",
+    "published_at",
+    "comment",
+    "journal_ref",
+    "doi",
+    "license",
+)
+FILL_BLANK_FIELDS = (
+    "github_repo",
+    "project_page",
+    "thumbnail_url",
+    "discussion_id",
+    "ai_summary",
+    "ai_keywords",
+)
+# (record attribute, model field) for counts where the largest snapshot wins.
+MAX_FIELDS = (("upvotes", "imported_upvotes"), ("num_comments", "imported_comments"), ("github_stars", "github_stars"))
+SQL_CHUNK = 5000  # stays far below SQLite's 32,766 bound variables per statement
+
+
+@dataclass
+class ImportStats:
+    read: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    skipped: int = 0
+    problems: list[Skipped] = field(default_factory=list)
+
+    def add_skip(self, skip: Skipped) -> None:
+        self.skipped += 1
+        self.problems.append(skip)
+        log.warning("skipped %s: %s", skip.origin, skip.reason)
+
+    def merge(self, other: ImportStats) -> None:
+        self.read += other.read
+        self.created += other.created
+        self.updated += other.updated
+        self.unchanged += other.unchanged
+        self.skipped += other.skipped
+        self.problems.extend(other.problems)
+
+    def summary(self) -> str:
+        return (
+            f"read {self.read}, created {self.created}, updated {self.updated}, "
+            f"unchanged {self.unchanged}, skipped {self.skipped}"
+        )
+
+
+def _chunks(items: list, size: int = SQL_CHUNK) -> Iterable[list]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _is_blank(value: Any) -> bool:
+    return value is None or value == "" or value == []
+
+
+def _author_tuples(record: PaperRecord) -> list[tuple[str, str, bool]]:
+    return [(a.name, a.hf_id, a.hidden) for a in record.authors or [] if a.name]
+
+
+class _PaperState:
+    """The in-memory view of one paper while a batch is merged."""
+
+    __slots__ = ("paper", "authors", "authors_changed", "daily", "daily_changed", "changed", "is_new", "org_name")
+
+    def __init__(self, paper: Paper, authors: list[tuple[str, str, bool]], daily: DailyEntry | None, is_new: bool):
+        self.paper = paper
+        self.authors = authors
+        self.authors_changed = False
+        self.daily = daily
+        self.daily_changed = False
+        self.changed: set[str] = set()
+        self.is_new = is_new
+        self.org_name: str | None = None
+
+
+def _set(state: _PaperState, name: str, value: Any) -> None:
+    if getattr(state.paper, name) != value:
+        setattr(state.paper, name, value)
+        state.changed.add(name)
+
+
+def _apply(state: _PaperState, record: PaperRecord) -> None:
+    paper = state.paper
+    stored_sources = set(paper.sources or [])
+    newer_version = record.version is not None and (paper.version is None or record.version > paper.version)
+    authority_takes_over = record.source in ARXIV_SOURCES and not (stored_sources & ARXIV_SOURCES)
+    overwrite = state.is_new or newer_version or authority_takes_over
+
+    for name in BIBLIOGRAPHIC_FIELDS:
+        value = getattr(record, name)
+        if _is_blank(value):
+            continue
+        if overwrite or _is_blank(getattr(paper, name)):
+            _set(state, name, value)
+    if record.categories and (overwrite or not paper.primary_category):
+        _set(state, "primary_category", record.categories[0])
+    if newer_version:
+        _set(state, "version", record.version)
+    if record.withdrawn is not None and (overwrite or record.withdrawn):
+        _set(state, "withdrawn", record.withdrawn)
+    if record.updated_at and (paper.updated_at is None or record.updated_at > paper.updated_at):
+        _set(state, "updated_at", record.updated_at)
+
+    new_authors = _author_tuples(record)
+    if new_authors and (overwrite or not state.authors) and new_authors != state.authors:
+        state.authors = new_authors
+        state.authors_changed = True
+
+    for name in FILL_BLANK_FIELDS:
+        value = getattr(record, name)
+        if not _is_blank(value) and _is_blank(getattr(paper, name)):
+            _set(state, name, value)
+    for record_name, model_name in MAX_FIELDS:
+        value = getattr(record, record_name)
+        if value is not None and (getattr(paper, model_name) is None or value > getattr(paper, model_name)):
+            _set(state, model_name, value)
+    if "imported_upvotes" in state.changed:
+        _set(state, "upvotes", paper.imported_upvotes + paper.local_upvotes)
+
+    if record.organization and record.organization.name and paper.organization_id is None and state.org_name is None:
+        state.org_name = record.organization.name
+        state.changed.add("organization")
+
+    if record.source not in stored_sources:
+        _set(state, "sources", sorted(stored_sources | {record.source}))
+
+    if record.daily is not None:
+        _apply_daily(state, record)
+
+
+def _apply_daily(state: _PaperState, record: PaperRecord) -> None:
+    daily = record.daily
+    assert daily is not None
+    entry = state.daily
+    if entry is None:
+        entry = DailyEntry(
+            date=daily.date,
+            submitted_at=daily.submitted_at,
+            submitter_name=daily.submitter_name,
+            submitter_fullname=daily.submitter_fullname,
+            submitter_avatar_url=daily.submitter_avatar_url,
+            media_urls=list(daily.media_urls),
+        )
+        state.daily = entry
+        state.daily_changed = True
+        return
+    changes: dict[str, Any] = {}
+    if daily.date < entry.date:
+        changes["date"] = daily.date
+        if daily.submitted_at:
+            changes["submitted_at"] = daily.submitted_at
+    for name in ("submitted_at", "submitter_name", "submitter_fullname", "submitter_avatar_url", "media_urls"):
+        value = getattr(daily, name)
+        if name not in changes and not _is_blank(value) and _is_blank(getattr(entry, name)):
+            changes[name] = value
+    for name, value in changes.items():
+        setattr(entry, name, value)
+    if changes:
+        state.daily_changed = True
+
+
+def _new_paper(record: PaperRecord) -> Paper:
+    return Paper(arxiv_id=record.arxiv_id, title="", version=record.version)
+
+
+class Importer:
+    """Feeds records through the merge in batches. Use one per run; read ``stats`` at the end."""
+
+    def __init__(self, batch_size: int = 2000, on_progress: Callable[[int], None] | None = None):
+        self.batch_size = batch_size
+        self.on_progress = on_progress
+        self.stats = ImportStats()
+
+    def run(self, items: Iterable[PaperRecord | Skipped]) -> ImportStats:
+        batch: list[PaperRecord] = []
+        for item in items:
+            if isinstance(item, Skipped):
+                self.stats.add_skip(item)
+                self._progress(1)
+                continue
+            self.stats.read += 1
+            batch.append(item)
+            if len(batch) >= self.batch_size:
+                self._flush(batch)
+                batch = []
+        if batch:
+            self._flush(batch)
+        return self.stats
+
+    def _progress(self, n: int) -> None:
+        if self.on_progress:
+            self.on_progress(n)
+
+    def _flush(self, batch: list[PaperRecord]) -> None:
+        try:
+            with transaction.atomic():
+                changed_ids = self._merge_batch(batch)
+        except Exception as exc:  # a batch that cannot be written is retried record by record
+            if len(batch) == 1:
+                self.stats.add_skip(Skipped(batch[0].origin or batch[0].arxiv_id, f"could not be stored: {exc}"))
+                self._progress(1)
+                return
+            log.warning("batch of %d failed (%s); retrying one record at a time", len(batch), exc)
+            for record in batch:
+                self._flush([record])
+            return
+        self._progress(len(batch))
+        if changed_ids:
+            announce_papers_changed(changed_ids)
+
+    def _merge_batch(self, batch: list[PaperRecord]) -> list[int]:
+        ids = list(dict.fromkeys(r.arxiv_id for r in batch))
+        existing: dict[str, Paper] = {}
+        for chunk in _chunks(ids):
+            for paper in Paper.objects.filter(arxiv_id__in=chunk):
+                existing[paper.arxiv_id] = paper
+        existing_pks = [p.pk for p in existing.values()]
+        authors_by_pk: dict[int, list[tuple[str, str, bool]]] = {pk: [] for pk in existing_pks}
+        daily_by_pk: dict[int, DailyEntry] = {}
+        for chunk in _chunks(existing_pks):
+            rows = (
+                PaperAuthor.objects.filter(paper_id__in=chunk)
+                .order_by("paper_id", "position")
+                .values_list("paper_id", "author__name", "hf_id", "hidden")
+            )
+            for paper_id, name, hf_id, hidden in rows:
+                authors_by_pk[paper_id].append((name, hf_id, hidden))
+            for entry in DailyEntry.objects.filter(paper_id__in=chunk):
+                daily_by_pk[entry.paper_id] = entry
+
+        states: dict[str, _PaperState] = {}
+        for record in batch:
+            state = states.get(record.arxiv_id)
+            if state is None:
+                paper = existing.get(record.arxiv_id)
+                if paper is None:
+                    state = _PaperState(_new_paper(record), [], None, is_new=True)
+                else:
+                    state = _PaperState(paper, list(authors_by_pk[paper.pk]), daily_by_pk.get(paper.pk), is_new=False)
+                states[record.arxiv_id] = state
+            _apply(state, record)
+            if state.is_new and not state.paper.title:
+                state.paper.title = record.arxiv_id
+
+        self._resolve_organizations(states.values(), batch)
+        new_states = [s for s in states.values() if s.is_new]
+        changed_states = [
+            s for s in states.values() if not s.is_new and (s.changed or s.authors_changed or s.daily_changed)
+        ]
+        Paper.objects.bulk_create([s.paper for s in new_states], batch_size=1000)
+        update_fields = sorted({f for s in changed_states for f in s.changed} - {"organization"})
+        if any("organization" in s.changed for s in changed_states):
+            update_fields.append("organization")
+        if update_fields:
+            now = timezone.now()
+            for s in changed_states:
+                s.paper.modified = now
+            Paper.objects.bulk_update([s.paper for s in changed_states if s.changed], update_fields + ["modified"], batch_size=500)
+
+        self._write_authors([s for s in new_states + changed_states if s.authors_changed])
+        self._write_daily([s for s in new_states + changed_states if s.daily_changed])
+
+        self.stats.created += len(new_states)
+        self.stats.updated += len(changed_states)
+        self.stats.unchanged += len(states) - len(new_states) - len(changed_states)
+        # Records for the same paper within one batch count once towards created/updated/unchanged.
+        self.stats.unchanged += len(batch) - len(states)
+        return [s.paper.pk for s in new_states + changed_states]
+
+    def _resolve_organizations(self, states: Iterable[_PaperState], batch: list[PaperRecord]) -> None:
+        wanted = {r.organization.name: r.organization for r in batch if r.organization and r.organization.name}
+        pending = [s for s in states if s.org_name]
+        if not pending:
+            return
+        known = {o.name: o for o in Organization.objects.filter(name__in=list(wanted))}
+        missing = [
+            Organization(name=o.name, fullname=o.fullname, avatar_url=o.avatar_url, hf_id=o.hf_id)
+            for name, o in wanted.items()
+            if name not in known
+        ]
+        if missing:
+            Organization.objects.bulk_create(missing, ignore_conflicts=True)
+            known = {o.name: o for o in Organization.objects.filter(name__in=list(wanted))}
+        for state in pending:
+            assert state.org_name is not None
+            state.paper.organization = known[state.org_name]
+
+    def _write_authors(self, states: list[_PaperState]) -> None:
+        if not states:
+            return
+        names = list({name for s in states for name, _, _ in s.authors})
+        author_ids: dict[str, int] = {}
+        for chunk in _chunks(names):
+            author_ids.update(Author.objects.filter(name__in=chunk).values_list("name", "id"))
+        missing = [Author(name=n) for n in names if n not in author_ids]
+        if missing:
+            Author.objects.bulk_create(missing, batch_size=1000, ignore_conflicts=True)
+            for chunk in _chunks([a.name for a in missing]):
+                author_ids.update(Author.objects.filter(name__in=chunk).values_list("name", "id"))
+        stale = [s.paper.pk for s in states if not s.is_new]
+        for chunk in _chunks(stale):
+            PaperAuthor.objects.filter(paper_id__in=chunk).delete()
+        rows = [
+            PaperAuthor(paper_id=s.paper.pk, author_id=author_ids[name], position=i, hf_id=hf_id, hidden=hidden)
+            for s in states
+            for i, (name, hf_id, hidden) in enumerate(s.authors)
+        ]
+        PaperAuthor.objects.bulk_create(rows, batch_size=2000)
+
+    def _write_daily(self, states: list[_PaperState]) -> None:
+        creates, updates = [], []
+        for s in states:
+            entry = s.daily
+            assert entry is not None
+            if entry.pk is None:
+                entry.paper_id = s.paper.pk
+                creates.append(entry)
+            else:
+                updates.append(entry)
+        DailyEntry.objects.bulk_create(creates, batch_size=1000)
+        if updates:
+            DailyEntry.objects.bulk_update(
+                updates,
+                ["date", "submitted_at", "submitter_name", "submitter_fullname", "submitter_avatar_url", "media_urls"],
+                batch_size=500,
+            )
+
+
+def import_records(
+    items: Iterable[PaperRecord | Skipped],
+    *,
+    batch_size: int = 2000,
+    on_progress: Callable[[int], None] | None = None,
+) -> ImportStats:
+    """Merge ``items`` into the database and return what happened."""
+    return Importer(batch_size=batch_size, on_progress=on_progress).run(items)

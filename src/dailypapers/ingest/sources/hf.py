@@ -1,0 +1,291 @@
+"""Hugging Face ``/api/daily_papers`` responses: saved files, folders of them, and the live API.
+
+The real captures have quirks this module reads as they are:
+* most files are a JSON list of items; some are a JSON list of *Python-repr strings* (``True``,
+  ``None``, single quotes), read with ``ast.literal_eval`` (a literal parser, never ``eval``);
+* one wraps the list in ``{"status", "date", "count", "data"}``;
+* fields drift: ``mediaUrl`` became ``mediaUrls``; ``submittedOnDailyAt``, ``submittedBy``,
+  ``organization``, ``ai_summary`` and ``githubStars`` appear part-way.
+The feed date is the day the paper entered the daily list (``submittedOnDailyAt``), falling back
+to the date the file was requested for.
+"""
+
+from __future__ import annotations
+
+import ast
+import datetime as dt
+import gzip
+import json
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.utils.dateparse import parse_datetime
+
+from dailypapers.ingest.http import PoliteClient, UpstreamError
+from dailypapers.ingest.records import (
+    AuthorRecord,
+    DailyRecord,
+    InvalidArxivId,
+    OrganizationRecord,
+    PaperRecord,
+    Skipped,
+    clean_abstract,
+    clean_text,
+    parse_arxiv_id,
+)
+
+DATE_IN_NAME = re.compile(r"(\d{4}-\d{2}-\d{2})")
+MAX_FILE_BYTES = 64 * 1024 * 1024
+
+
+class PayloadError(ValueError):
+    """The whole payload is unreadable (not JSON, not a list of items)."""
+
+
+def _parse_when(value: Any) -> dt.datetime | None:
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        parsed = parse_datetime(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if parsed is not None and parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=dt.UTC)
+    return parsed
+
+
+def _str(value: Any) -> str:
+    return value.strip() if isinstance(value, str) else ""
+
+
+def _url(value: Any) -> str:
+    """Only http(s) URLs are kept: a ``javascript:`` link must never reach a page."""
+    text = _str(value)
+    return text if re.match(r"^https?://", text, re.IGNORECASE) and len(text) <= 500 else ""
+
+
+def _count(value: Any) -> int | None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return max(0, int(value))
+
+
+def decode_payload(text: str) -> list[Any]:
+    """The list of items in one response body, whatever its historical shape."""
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise PayloadError(f"not JSON: {exc}") from None
+    if isinstance(data, dict):
+        if isinstance(data.get("data"), list):
+            data = data["data"]
+        elif "error" in data:
+            raise PayloadError(f"upstream error: {str(data['error'])[:200]}")
+        else:
+            raise PayloadError("a JSON object without a 'data' list")
+    if not isinstance(data, list):
+        raise PayloadError(f"expected a list of items, got {type(data).__name__}")
+    return data
+
+
+def _decode_item(item: Any) -> dict:
+    if isinstance(item, str):
+        try:
+            item = ast.literal_eval(item)
+        except (ValueError, SyntaxError, MemoryError, RecursionError) as exc:
+            raise ValueError(f"unreadable Python-repr item: {type(exc).__name__}") from None
+    if not isinstance(item, dict):
+        raise ValueError(f"item is a {type(item).__name__}, not an object")
+    return item
+
+
+def record_from_item(item: Any, fallback_date: dt.date | None, origin: str) -> PaperRecord:
+    """One daily-papers item -> ``PaperRecord``; raises ``ValueError`` naming what is wrong."""
+    outer = _decode_item(item)
+    paper = outer.get("paper") if isinstance(outer.get("paper"), dict) else outer
+    try:
+        arxiv_id, version = parse_arxiv_id(_str(paper.get("id")))
+    except InvalidArxivId as exc:
+        raise ValueError(str(exc)) from None
+    title = clean_text(_str(paper.get("title")) or _str(outer.get("title")))
+    if not title:
+        raise ValueError(f"{arxiv_id}: no title")
+
+    authors = []
+    for raw in paper.get("authors") or []:
+        if isinstance(raw, dict) and clean_text(_str(raw.get("name"))):
+            authors.append(
+                AuthorRecord(
+                    name=clean_text(raw["name"])[:300],
+                    hf_id=_str(raw.get("_id"))[:64],
+                    hidden=bool(raw.get("hidden", False)),
+                )
+            )
+
+    submitted_at = _parse_when(paper.get("submittedOnDailyAt"))
+    feed_date = submitted_at.date() if submitted_at else fallback_date
+    daily = None
+    if feed_date is not None:
+        submitter = outer.get("submittedBy") or paper.get("submittedOnDailyBy") or {}
+        if not isinstance(submitter, dict):
+            submitter = {}
+        media = outer.get("mediaUrls") or paper.get("mediaUrls") or []
+        if not isinstance(media, list):
+            media = []
+        single = outer.get("mediaUrl") or paper.get("mediaUrl")
+        if single:
+            media = [single, *media]
+        daily = DailyRecord(
+            date=feed_date,
+            submitted_at=submitted_at,
+            submitter_name=(_str(submitter.get("name")) or _str(submitter.get("user")))[:150],
+            submitter_fullname=_str(submitter.get("fullname"))[:300],
+            submitter_avatar_url=_avatar(submitter.get("avatarUrl")),
+            media_urls=[u for u in (_url(m) for m in media) if u][:20],
+        )
+
+    organization = None
+    org = outer.get("organization") or paper.get("organization")
+    if isinstance(org, dict) and _str(org.get("name")):
+        organization = OrganizationRecord(
+            name=_str(org["name"])[:200],
+            fullname=clean_text(_str(org.get("fullname")))[:300],
+            avatar_url=_avatar(org.get("avatar")),
+            hf_id=_str(org.get("_id"))[:64],
+        )
+
+    keywords = paper.get("ai_keywords")
+    return PaperRecord(
+        source="hf",
+        arxiv_id=arxiv_id,
+        version=version,
+        title=title,
+        abstract=clean_abstract(_str(paper.get("summary")) or _str(outer.get("summary"))) or None,
+        authors=authors or None,
+        published_at=_parse_when(paper.get("publishedAt")),
+        organization=organization,
+        github_repo=_url(paper.get("githubRepo")) or None,
+        github_stars=_count(paper.get("githubStars")),
+        project_page=_url(paper.get("projectPage")) or None,
+        thumbnail_url=_url(outer.get("thumbnail")) or None,
+        upvotes=_count(paper.get("upvotes")),
+        num_comments=_count(outer.get("numComments")),
+        discussion_id=_str(paper.get("discussionId"))[:64] or None,
+        ai_summary=clean_text(_str(paper.get("ai_summary"))) or None,
+        ai_keywords=[clean_text(k)[:200] for k in keywords if isinstance(k, str)][:50]
+        if isinstance(keywords, list)
+        else None,
+        daily=daily,
+        origin=origin,
+    )
+
+
+def _avatar(value: Any) -> str:
+    text = _str(value)
+    if text.startswith("/"):
+        text = "https://huggingface.co" + text
+    return _url(text)
+
+
+def records_from_payload(text: str, origin: str, fallback_date: dt.date | None) -> Iterator[PaperRecord | Skipped]:
+    try:
+        items = decode_payload(text)
+    except PayloadError as exc:
+        yield Skipped(origin, str(exc))
+        return
+    for index, item in enumerate(items):
+        where = f"{origin}[{index}]"
+        try:
+            yield record_from_item(item, fallback_date, where)
+        except ValueError as exc:
+            yield Skipped(where, str(exc))
+
+
+def _date_from_name(path: Path) -> dt.date | None:
+    match = DATE_IN_NAME.search(path.name)
+    if not match:
+        return None
+    try:
+        return dt.date.fromisoformat(match.group(1))
+    except ValueError:
+        return None
+
+
+def iter_files(paths: list[Path]) -> list[Path]:
+    """Expand folders into their ``*.json`` / ``*.jsonl(.gz)`` files, sorted by name (= by date)."""
+    files: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            files.extend(sorted(p for p in path.iterdir() if p.suffix == ".json" or p.name.endswith((".jsonl", ".jsonl.gz"))))
+        else:
+            files.append(path)
+    return files
+
+
+def records_from_file(path: Path) -> Iterator[PaperRecord | Skipped]:
+    """A saved response (``.json``) or the one-item-per-line dump (``.jsonl`` / ``.jsonl.gz``)."""
+    if not path.exists():
+        yield Skipped(str(path), "no such file")
+        return
+    if path.name.endswith((".jsonl", ".jsonl.gz")):
+        yield from _records_from_jsonl(path)
+        return
+    if path.stat().st_size > MAX_FILE_BYTES:
+        yield Skipped(str(path), f"larger than {MAX_FILE_BYTES // 2**20} MiB")
+        return
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (UnicodeDecodeError, OSError) as exc:
+        yield Skipped(str(path), f"unreadable: {exc}")
+        return
+    yield from records_from_payload(text, str(path), _date_from_name(path))
+
+
+def _records_from_jsonl(path: Path) -> Iterator[PaperRecord | Skipped]:
+    opener = gzip.open if path.name.endswith(".gz") else open
+    with opener(path, "rt", encoding="utf-8", errors="replace") as handle:
+        for number, line in enumerate(handle, start=1):
+            if not line.strip():
+                continue
+            where = f"{path}:{number}"
+            try:
+                item = json.loads(line)
+                fallback = dt.date.fromisoformat(item["_file_date"]) if item.get("_file_date") else None
+                yield record_from_item(item, fallback, where)
+            except (json.JSONDecodeError, ValueError, TypeError, AttributeError) as exc:
+                yield Skipped(where, str(exc) or type(exc).__name__)
+
+
+def daterange(start: dt.date, end: dt.date) -> Iterator[dt.date]:
+    day = start
+    while day <= end:
+        yield day
+        day += dt.timedelta(days=1)
+
+
+class HfDailyPapersClient:
+    """Fetches ``/api/daily_papers?date=`` day by day from the live API (or a local stand-in)."""
+
+    def __init__(self, base_url: str | None = None, client: PoliteClient | None = None):
+        self.base_url = (base_url or settings.HF_API_URL).rstrip("/")
+        self.client = client or PoliteClient(delay=1.0)
+
+    def fetch_day(self, day: dt.date) -> str:
+        url = f"{self.base_url}/api/daily_papers"
+        response = self.client.get(url, params={"date": day.isoformat(), "limit": 100})
+        if response.status_code != 200:
+            raise UpstreamError(f"{url}?date={day}: HTTP {response.status_code}: {response.text[:200]}")
+        return response.text
+
+    def records(self, start: dt.date, end: dt.date) -> Iterator[PaperRecord | Skipped]:
+        for day in daterange(start, end):
+            origin = f"{self.base_url}/api/daily_papers?date={day}"
+            try:
+                text = self.fetch_day(day)
+            except UpstreamError as exc:
+                yield Skipped(origin, str(exc))
+                continue
+            yield from records_from_payload(text, origin, day)

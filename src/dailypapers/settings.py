@@ -1,0 +1,236 @@
+"""The one settings module.
+
+Every option is a ``DAILYPAPERS_*`` environment variable, parsed here and nowhere else.
+Each one is listed in ``.env.sample`` and ``docs/configuration.md`` (a test checks that).
+The secret key is generated into the data directory on first run; there is no fallback key.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from urllib.parse import parse_qs, unquote, urlparse
+
+BASE_DIR = Path(__file__).resolve().parent
+
+
+def env(name: str, default: str = "") -> str:
+    return os.environ.get(f"DAILYPAPERS_{name}", default)
+
+
+def env_bool(name: str, default: bool = False) -> bool:
+    raw = env(name, "1" if default else "0").strip().lower()
+    if raw in {"1", "true", "yes", "on"}:
+        return True
+    if raw in {"0", "false", "no", "off", ""}:
+        return False
+    raise ValueError(f"DAILYPAPERS_{name} must be a boolean (1/0, true/false), got {raw!r}")
+
+
+def env_int(name: str, default: int) -> int:
+    raw = env(name, str(default))
+    try:
+        return int(raw)
+    except ValueError:
+        raise ValueError(f"DAILYPAPERS_{name} must be an integer, got {raw!r}") from None
+
+
+def env_list(name: str, default: str = "") -> list[str]:
+    return [item.strip() for item in env(name, default).split(",") if item.strip()]
+
+
+DATA_DIR = Path(env("DATA_DIR", str(Path.cwd() / "data"))).resolve()
+DATA_DIR.mkdir(parents=True, exist_ok=True)
+
+
+def _load_or_create_secret_key(path: Path) -> str:
+    explicit = env("SECRET_KEY")
+    if explicit:
+        return explicit
+    if path.exists():
+        key = path.read_text().strip()
+        if len(key) >= 50:
+            return key
+        raise RuntimeError(f"{path} holds a secret key that is too short; delete it to regenerate")
+    key = secrets.token_urlsafe(64)
+    # O_EXCL: two processes starting at once must not overwrite each other's key.
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as handle:
+        handle.write(key)
+    return key
+
+
+SECRET_KEY = _load_or_create_secret_key(DATA_DIR / "secret_key")
+DEBUG = env_bool("DEBUG", False)
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1],testserver")
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
+SITE_URL = env("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+SITE_NAME = env("SITE_NAME", "Daily Papers")
+
+
+def database_from_url(url: str) -> dict:
+    """``sqlite:///path/to.db`` or ``postgresql://user:pass@host:port/name?sslmode=...``."""
+    parsed = urlparse(url)
+    if parsed.scheme == "sqlite":
+        # sqlite:////abs/path.db is absolute; sqlite:///rel/path.db is relative to the working dir.
+        name = unquote(parsed.path)[1:]
+        path = Path(name) if name.startswith("/") else (Path.cwd() / name)
+        return {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": str(path),
+            "OPTIONS": {
+                "timeout": 30,
+                "transaction_mode": "IMMEDIATE",
+                "init_command": (
+                    "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
+                    "PRAGMA foreign_keys=ON; PRAGMA busy_timeout=30000; "
+                    "PRAGMA cache_size=-64000; PRAGMA temp_store=MEMORY;"
+                ),
+            },
+            "TEST": {"NAME": str(path.with_name(path.stem + "_test.sqlite3"))},
+        }
+    if parsed.scheme in {"postgres", "postgresql"}:
+        options = {key: values[-1] for key, values in parse_qs(parsed.query).items()}
+        return {
+            "ENGINE": "django.db.backends.postgresql",
+            "NAME": unquote(parsed.path.lstrip("/")) or "dailypapers",
+            "USER": unquote(parsed.username or ""),
+            "PASSWORD": unquote(parsed.password or ""),
+            "HOST": parsed.hostname or "",
+            "PORT": str(parsed.port or ""),
+            "CONN_MAX_AGE": 60,
+            "CONN_HEALTH_CHECKS": True,
+            "OPTIONS": options,
+        }
+    raise ValueError(
+        f"DAILYPAPERS_DATABASE_URL must start with sqlite:/// or postgresql://, got {url!r}"
+    )
+
+
+DATABASE_URL = env("DATABASE_URL", f"sqlite:///{DATA_DIR / 'dailypapers.sqlite3'}")
+DATABASES = {"default": database_from_url(DATABASE_URL)}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "dailypapers.papers",
+    "dailypapers.ingest",
+    "dailypapers.web",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "dailypapers.web.middleware.SecurityHeadersMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.gzip.GZipMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "dailypapers.urls"
+WSGI_APPLICATION = "dailypapers.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "dailypapers.web.contexts.site",
+            ],
+        },
+    }
+]
+
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = False
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = DATA_DIR / "static"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+
+CACHE_URL = env("CACHE_URL", "locmem://")
+CACHE_SECONDS = env_int("CACHE_SECONDS", 60)
+
+
+def cache_from_url(url: str) -> dict:
+    parsed = urlparse(url)
+    if parsed.scheme == "locmem":
+        return {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "dp"}
+    if parsed.scheme in {"redis", "rediss"}:
+        return {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}
+    if parsed.scheme == "dummy":
+        return {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}
+    raise ValueError(f"DAILYPAPERS_CACHE_URL must be locmem://, redis://host:port/db or dummy://, got {url!r}")
+
+
+CACHES = {"default": cache_from_url(CACHE_URL)}
+
+# Security defaults: cookies are HttpOnly; SECURE_* follow DAILYPAPERS_HTTPS for deployments behind TLS.
+HTTPS = env_bool("HTTPS", False)
+SESSION_COOKIE_SECURE = HTTPS
+CSRF_COOKIE_SECURE = HTTPS
+SESSION_COOKIE_HTTPONLY = True
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
+X_FRAME_OPTIONS = "DENY"
+if HTTPS:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_HSTS_SECONDS = 31536000
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("MAX_REQUEST_BYTES", 1_048_576)
+
+# Upstreams: every network client reads its base URL here so tests can point it at a local server.
+HF_API_URL = env("HF_API_URL", "https://huggingface.co").rstrip("/")
+ARXIV_API_URL = env("ARXIV_API_URL", "https://export.arxiv.org/api/query")
+ARXIV_OAI_URL = env("ARXIV_OAI_URL", "https://oaipmh.arxiv.org/oai")
+UPSTREAM_DELAY_SECONDS = float(env("UPSTREAM_DELAY_SECONDS", "3"))
+UPSTREAM_RETRIES = env_int("UPSTREAM_RETRIES", 4)
+UPSTREAM_TIMEOUT_SECONDS = float(env("UPSTREAM_TIMEOUT_SECONDS", "30"))
+USER_AGENT = env("USER_AGENT", "dailypapers/0.1 (+https://github.com/dailypapers/dailypapers)")
+
+SHARED_DATA_DIR = Path(env("SHARED_DATA_DIR", str(Path.cwd().parent / "shared" / "data"))).resolve()
+
+LOG_LEVEL = env("LOG_LEVEL", "INFO").upper()
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "loggers": {"django.db.backends": {"level": "INFO"}},
+}
+
+NINJA_PAGINATION_MAX_LIMIT = 100

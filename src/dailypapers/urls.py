@@ -1,0 +1,12 @@
+"""The one URL table. Route names are ``noun.action``."""
+
+from django.contrib import admin
+from django.urls import include, path
+
+from dailypapers.api.routes import api
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/", api.urls),
+    path("", include("dailypapers.web.urls")),
+]
