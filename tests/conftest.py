@@ -1,0 +1,84 @@
+"""Fixtures shared by the whole suite: the real data folder, a local upstream HTTP server, factories."""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import parse_qsl, urlsplit
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED_DATA = Path(os.environ.get("DAILYPAPERS_SHARED_DATA_DIR", ROOT.parent / "shared" / "data"))
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    """``../shared/data`` beside the checkout; tests that need it skip clearly when it is absent."""
+    if not SHARED_DATA.is_dir():
+        pytest.skip(f"needs the real data folder {SHARED_DATA} (absent on this checkout)")
+    return SHARED_DATA
+
+
+@dataclass
+class Exchange:
+    status: int
+    body: bytes
+    content_type: str = "application/xml; charset=utf-8"
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class UpstreamServer:
+    """A real HTTP server on loopback that answers from a routing function; records every request.
+
+    ``route(path, query) -> Exchange | None``; ``None`` answers 404.
+    """
+
+    url: str
+    requests: list[tuple[str, dict[str, str]]]
+    route: Callable[[str, dict[str, str]], Exchange | None]
+
+
+@pytest.fixture
+def upstream_server() -> Iterator[Callable[[Callable[[str, dict[str, str]], Exchange | None]], UpstreamServer]]:
+    servers: list[ThreadingHTTPServer] = []
+
+    def start(route: Callable[[str, dict[str, str]], Exchange | None]) -> UpstreamServer:
+        seen: list[tuple[str, dict[str, str]]] = []
+        holder: dict[str, UpstreamServer] = {}
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+                parts = urlsplit(self.path)
+                query = dict(parse_qsl(parts.query, keep_blank_values=True))
+                seen.append((parts.path, query))
+                answer = holder["server"].route(parts.path, query)
+                if answer is None:
+                    answer = Exchange(404, b"not found", "text/plain")
+                self.send_response(answer.status)
+                self.send_header("Content-Type", answer.content_type)
+                self.send_header("Content-Length", str(len(answer.body)))
+                for key, value in answer.headers.items():
+                    self.send_header(key, value)
+                self.end_headers()
+                self.wfile.write(answer.body)
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        servers.append(httpd)
+        threading.Thread(target=httpd.serve_forever, daemon=True).start()
+        server = UpstreamServer(f"http://127.0.0.1:{httpd.server_address[1]}", seen, route)
+        holder["server"] = server
+        return server
+
+    yield start
+    for httpd in servers:
+        httpd.shutdown()
+        httpd.server_close()
