@@ -166,6 +166,11 @@ class HarvestState(models.Model):
     resumption_token = models.TextField(blank=True)
     from_date = models.DateField(null=True, blank=True)
     last_completed = models.DateField(null=True, blank=True, help_text="Last date fully harvested.")
+    harvest_started = models.DateField(
+        null=True,
+        blank=True,
+        help_text="Upstream date when the harvest in progress began; becomes last_completed when it ends.",
+    )
     pages_done = models.PositiveIntegerField(default=0)
     records_seen = models.PositiveIntegerField(default=0)
     updated = models.DateTimeField(auto_now=True)
