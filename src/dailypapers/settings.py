@@ -36,6 +36,14 @@ def env_int(name: str, default: int) -> int:
         raise ValueError(f"DAILYPAPERS_{name} must be an integer, got {raw!r}") from None
 
 
+def env_float(name: str, default: float) -> float:
+    raw = env(name, str(default))
+    try:
+        return float(raw)
+    except ValueError:
+        raise ValueError(f"DAILYPAPERS_{name} must be a number, got {raw!r}") from None
+
+
 def env_list(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in env(name, default).split(",") if item.strip()]
 
@@ -220,9 +228,9 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("MAX_REQUEST_BYTES", 1_048_576)
 HF_API_URL = env("HF_API_URL", "https://huggingface.co").rstrip("/")
 ARXIV_API_URL = env("ARXIV_API_URL", "https://export.arxiv.org/api/query")
 ARXIV_OAI_URL = env("ARXIV_OAI_URL", "https://oaipmh.arxiv.org/oai")
-UPSTREAM_DELAY_SECONDS = float(env("UPSTREAM_DELAY_SECONDS", "3"))
+UPSTREAM_DELAY_SECONDS = env_float("UPSTREAM_DELAY_SECONDS", 3)
 UPSTREAM_RETRIES = env_int("UPSTREAM_RETRIES", 4)
-UPSTREAM_TIMEOUT_SECONDS = float(env("UPSTREAM_TIMEOUT_SECONDS", "30"))
+UPSTREAM_TIMEOUT_SECONDS = env_float("UPSTREAM_TIMEOUT_SECONDS", 30)
 USER_AGENT = env("USER_AGENT", "dailypapers/0.1 (+https://github.com/dailypapers/dailypapers)")
 
 SHARED_DATA_DIR = Path(env("SHARED_DATA_DIR", str(Path.cwd().parent / "shared" / "data"))).resolve()
@@ -232,7 +240,9 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain", "stream": "ext://sys.stdout"}
+    },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }
