@@ -87,9 +87,9 @@ def parse_week(value: str) -> Period:
         raise InvalidPeriod(f"week must be YYYY-Www (ISO week), got {value[:40]!r}")
     try:
         monday = dt.date.fromisocalendar(int(match.group(1)), int(match.group(2)), 1)
-    except ValueError:
+        return period_of("week", monday)
+    except (ValueError, OverflowError):  # OverflowError: the last week of 9999 ends after 9999-12-31
         raise InvalidPeriod(f"no such ISO week: {value!r}") from None
-    return period_of("week", monday)
 
 
 def parse_month(value: str) -> Period:
@@ -104,6 +104,13 @@ def parse_month(value: str) -> Period:
 
 def get_latest_feed_date() -> dt.date | None:
     return DailyEntry.objects.aggregate(latest=Max("date"))["latest"]
+
+
+def get_latest_day_in(period: Period) -> dt.date | None:
+    """The last day within ``period`` that holds papers (where a "Daily" tab should land)."""
+    return DailyEntry.objects.filter(date__gte=period.start, date__lte=period.end).aggregate(
+        latest=Max("date")
+    )["latest"]
 
 
 def get_latest_period(kind: PeriodKind = "day") -> Period | None:
