@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-from django.db.models import Max, Min, Prefetch, Q, QuerySet
+from django.db.models import F, Max, Min, Prefetch, Q, QuerySet
 
 from dailypapers.papers.models import Author, DailyEntry, Organization, Paper, PaperAuthor
 
@@ -216,3 +216,10 @@ def get_organization(name: str) -> Organization | None:
 
 def query_organization_papers(organization: Organization) -> QuerySet[Paper]:
     return _with_authors(organization.papers.all()).order_by("-upvotes", "-arxiv_id")
+
+
+def query_papers() -> QuerySet[Paper]:
+    """Every paper, in the feed or not, newest arXiv date first; papers without a date come last."""
+    return _with_authors(Paper.objects.all()).order_by(
+        F("published_at").desc(nulls_last=True), "-arxiv_id"
+    )
