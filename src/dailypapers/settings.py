@@ -131,6 +131,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    # ninja: /api/docs loads its vendored Swagger UI as static files instead of from a CDN.
+    "ninja",
     "dailypapers.papers",
     "dailypapers.ingest",
     "dailypapers.web",
