@@ -126,7 +126,9 @@ def _apply(state: _PaperState, record: PaperRecord) -> None:
     stored_sources = set(paper.sources or [])
     newer_version = record.version is not None and (paper.version is None or record.version > paper.version)
     authority_takes_over = record.source in ARXIV_SOURCES and not (stored_sources & ARXIV_SOURCES)
-    overwrite = state.is_new or newer_version or authority_takes_over
+    # A new paper starts blank, so its first record fills every field; later records in the same
+    # batch must then merge exactly as they would in a later run (never "is_new -> overwrite").
+    overwrite = newer_version or authority_takes_over
 
     for name in BIBLIOGRAPHIC_FIELDS:
         value = getattr(record, name)
@@ -187,14 +189,20 @@ def _apply_daily(state: _PaperState, record: PaperRecord) -> None:
         state.daily_changed = True
         return
     changes: dict[str, Any] = {}
-    if daily.date < entry.date:
+    earlier = daily.date < entry.date
+    if earlier:
         changes["date"] = daily.date
-        if daily.submitted_at:
-            changes["submitted_at"] = daily.submitted_at
-    for name in ("submitted_at", "submitter_name", "submitter_fullname", "submitter_avatar_url", "media_urls"):
+        # The submission time belongs to the day it was taken on: never keep a later day's.
+        changes["submitted_at"] = daily.submitted_at
+    elif daily.date == entry.date and daily.submitted_at and entry.submitted_at is None:
+        changes["submitted_at"] = daily.submitted_at
+    # The earliest entry's submitter and media win, so the import order does not matter; a later
+    # entry only fills what the earliest one left blank.
+    for name in ("submitter_name", "submitter_fullname", "submitter_avatar_url", "media_urls"):
         value = getattr(daily, name)
-        if name not in changes and not _is_blank(value) and _is_blank(getattr(entry, name)):
+        if not _is_blank(value) and (earlier or _is_blank(getattr(entry, name))):
             changes[name] = value
+    changes = {name: value for name, value in changes.items() if getattr(entry, name) != value}
     for name, value in changes.items():
         setattr(entry, name, value)
     if changes:
@@ -236,7 +244,7 @@ class Importer:
     def _flush(self, batch: list[PaperRecord]) -> None:
         try:
             with transaction.atomic():
-                changed_ids = self._merge_batch(batch)
+                changed_ids, counts = self._merge_batch(batch)
         except Exception as exc:  # a batch that cannot be written is retried record by record
             if len(batch) == 1:
                 self.stats.add_skip(Skipped(batch[0].origin or batch[0].arxiv_id, f"could not be stored: {exc}"))
@@ -246,11 +254,17 @@ class Importer:
             for record in batch:
                 self._flush([record])
             return
+        # Counted only once the transaction has committed: a batch that fails at commit time is
+        # retried record by record and must not be counted twice.
+        created, updated, unchanged = counts
+        self.stats.created += created
+        self.stats.updated += updated
+        self.stats.unchanged += unchanged
         self._progress(len(batch))
         if changed_ids:
             announce_papers_changed(changed_ids)
 
-    def _merge_batch(self, batch: list[PaperRecord]) -> list[int]:
+    def _merge_batch(self, batch: list[PaperRecord]) -> tuple[list[int], tuple[int, int, int]]:
         ids = list(dict.fromkeys(r.arxiv_id for r in batch))
         existing: dict[str, Paper] = {}
         for chunk in _chunks(ids):
@@ -302,12 +316,11 @@ class Importer:
         self._write_authors([s for s in new_states + changed_states if s.authors_changed])
         self._write_daily([s for s in new_states + changed_states if s.daily_changed])
 
-        self.stats.created += len(new_states)
-        self.stats.updated += len(changed_states)
-        self.stats.unchanged += len(states) - len(new_states) - len(changed_states)
-        # Records for the same paper within one batch count once towards created/updated/unchanged.
-        self.stats.unchanged += len(batch) - len(states)
-        return [s.paper.pk for s in new_states + changed_states]
+        # Records for the same paper within one batch count once towards created/updated; the
+        # extra records count as unchanged.
+        unchanged = len(states) - len(new_states) - len(changed_states) + len(batch) - len(states)
+        counts = (len(new_states), len(changed_states), unchanged)
+        return [s.paper.pk for s in new_states + changed_states], counts
 
     def _resolve_organizations(self, states: Iterable[_PaperState], batch: list[PaperRecord]) -> None:
         wanted = {r.organization.name: r.organization for r in batch if r.organization and r.organization.name}
