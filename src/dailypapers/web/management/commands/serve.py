@@ -1,0 +1,158 @@
+"""``dailypapers serve``: run the site under gunicorn (``dailypapers.wsgi``), never runserver.
+
+Binds 127.0.0.1:$PORT (8000 when PORT is unset) with 2 x cores + 1 sync workers; the access log
+and gunicorn's own log go to stdout, like Django's. Static files are served by WhiteNoise from the
+apps' static folders, so there is no collectstatic step. Settings come from the DAILYPAPERS_*
+environment, which the workers inherit.
+
+The command replaces itself with gunicorn (``exec``), so signals (Ctrl-C, a service manager's
+SIGTERM) reach gunicorn's master directly and it shuts its workers down gracefully.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import DEFAULT_DB_ALIAS, connections
+from django.db.migrations.executor import MigrationExecutor
+from gunicorn.glogging import Logger
+
+DEFAULT_PORT = 8000
+
+
+def default_workers() -> int:
+    return (os.cpu_count() or 1) * 2 + 1
+
+
+def port_from_environment() -> int:
+    raw = os.environ.get("PORT", "").strip()
+    if not raw:
+        return DEFAULT_PORT
+    try:
+        port = int(raw)
+    except ValueError:
+        raise CommandError(f"PORT must be a port number, got {raw!r}") from None
+    if not 0 < port < 65536:
+        raise CommandError(f"PORT must be between 1 and 65535, got {port}")
+    return port
+
+
+def positive_int(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a whole number") from None
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"{value!r} must be at least 1")
+    return number
+
+
+def add_serve_arguments(parser: CommandParser) -> None:
+    """The options ``serve`` and ``demo`` share."""
+    group = parser.add_argument_group("serving")
+    group.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="Address to bind (default 127.0.0.1; 0.0.0.0 listens on every interface).",
+    )
+    group.add_argument(
+        "--port",
+        type=positive_int,
+        default=None,
+        help=f"Port to bind (default: $PORT, else {DEFAULT_PORT}).",
+    )
+    group.add_argument(
+        "--workers",
+        type=positive_int,
+        default=None,
+        help=f"gunicorn worker processes (default 2 x cores + 1 = {default_workers()}).",
+    )
+    group.add_argument(
+        "--timeout",
+        type=positive_int,
+        default=30,
+        help="Seconds a request may take before its worker is restarted (default 30).",
+    )
+
+
+class StdoutLogger(Logger):
+    """gunicorn's logger with its error log on stdout too ("-" means stderr in gunicorn), so every
+    log line of the site (access, gunicorn, Django) is on one stream, in order."""
+
+    def _set_handler(self, log, output, fmt, stream=None):
+        super()._set_handler(log, output, fmt, stream=sys.stdout if output == "-" else stream)
+
+
+def gunicorn_argv(*, host: str, port: int, workers: int, timeout: int) -> list[str]:
+    bind = f"[{host}]:{port}" if ":" in host and not host.startswith("[") else f"{host}:{port}"
+    return [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "dailypapers.wsgi:application",
+        "--bind",
+        bind,
+        "--workers",
+        str(workers),
+        "--timeout",
+        str(timeout),
+        "--access-logfile",
+        "-",
+        "--error-logfile",
+        "-",
+        "--logger-class",
+        f"{__name__}.StdoutLogger",
+        # gunicorn 27 otherwise opens one control socket per user (~/.gunicorn/gunicorn.ctl), which
+        # a second server on the same machine would take over.
+        "--no-control-socket",
+        "--forwarded-allow-ips",
+        "127.0.0.1,::1",
+    ]
+
+
+def unapplied_migrations() -> list[str]:
+    connection = connections[DEFAULT_DB_ALIAS]
+    connection.prepare_database()
+    executor = MigrationExecutor(connection)
+    plan = executor.migration_plan(executor.loader.graph.leaf_nodes())
+    return [f"{migration.app_label}.{migration.name}" for migration, _ in plan]
+
+
+def exec_gunicorn(command: BaseCommand, options: dict) -> None:
+    """Check the database is migrated, then become gunicorn. Does not return."""
+    port = options["port"] or port_from_environment()
+    workers = options["workers"] or default_workers()
+    pending = unapplied_migrations()
+    if pending:
+        raise CommandError(
+            f"the database has {len(pending)} unapplied migration(s) ({', '.join(pending[:3])}...); "
+            "run `dailypapers migrate` first"
+        )
+    argv = gunicorn_argv(
+        host=options["host"], port=port, workers=workers, timeout=options["timeout"]
+    )
+    command.stdout.write(
+        f"Serving on http://{options['host']}:{port}/ with {workers} gunicorn workers"
+    )
+    command.stdout.flush()
+    # The workers load settings again from the same environment; keep the module name explicit.
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dailypapers.settings")
+    connections.close_all()
+    os.execv(sys.executable, argv)
+
+
+class Command(BaseCommand):
+    help = (
+        "Serve the site with gunicorn on 127.0.0.1:$PORT (default 8000), 2 x cores + 1 workers, "
+        "logging to stdout. Settings come from DAILYPAPERS_* environment variables "
+        "(docs/configuration.md). The database must be migrated (`dailypapers migrate`)."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        add_serve_arguments(parser)
+
+    def handle(self, *args, **options) -> None:
+        exec_gunicorn(self, options)
