@@ -16,6 +16,15 @@ ROOT = Path(__file__).resolve().parent.parent
 SHARED_DATA = Path(os.environ.get("DAILYPAPERS_SHARED_DATA_DIR", ROOT.parent / "shared" / "data"))
 
 
+@pytest.fixture(autouse=True)
+def fresh_cache() -> Iterator[None]:
+    """Cached pages and the feed generation live in the process-wide cache: no test sees another's."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
 @pytest.fixture(scope="session")
 def shared_data() -> Path:
     """``../shared/data`` beside the checkout; tests that need it skip clearly when it is absent."""
