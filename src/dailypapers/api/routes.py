@@ -1,5 +1,78 @@
-"""The JSON API (django-ninja)."""
+"""The JSON API (django-ninja): the ``NinjaAPI`` object, its routers, and how errors are answered.
 
-from ninja import NinjaAPI
+Every error is JSON ``{"error": ..., "param": ...}`` with a 4xx status, including parameter
+validation that ninja performs itself (ninja's default would be 422 ``{"detail": [...]}``; 400
+with the same shape as our own errors is what clients of huggingface.co expect). Unknown paths
+under ``/api/`` answer a JSON 404 too instead of the site's HTML page.
 
-api = NinjaAPI(title="dailypapers API", version="1")
+The interactive docs (``/api/docs``) load Swagger UI from ninja's own static files (``ninja`` is
+in ``INSTALLED_APPS`` for that reason), never from a CDN.
+"""
+
+from __future__ import annotations
+
+from django.http import Http404, HttpRequest, HttpResponse
+from ninja import NinjaAPI, Router
+from ninja.errors import HttpError, ValidationError
+
+from dailypapers.api.hf import router as hf_router
+from dailypapers.api.responses import ApiError, error_response
+
+api = NinjaAPI(
+    title="dailypapers API",
+    version="1",
+    description=(
+        "Read-only JSON API compatible with Hugging Face's daily papers API: "
+        "`huggingface_hub.HfApi(endpoint=...)` works against it. See docs/api.md."
+    ),
+    urls_namespace="api",
+)
+
+
+@api.exception_handler(ApiError)
+def _api_error(request: HttpRequest, exc: ApiError) -> HttpResponse:
+    return error_response(exc.status, exc.message, exc.param)
+
+
+@api.exception_handler(ValidationError)
+def _validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    # Only type/loc/msg: pydantic's "input" would echo back whatever was sent (10 KB strings...).
+    detail = [
+        {
+            "type": e.get("type"),
+            "loc": [str(part) for part in e.get("loc") or ()],
+            "msg": e.get("msg"),
+        }
+        for e in exc.errors
+    ]
+    if not detail:
+        return error_response(400, "invalid request")
+    first = detail[0]
+    # loc is ["query", "limit"]: its last part is the parameter's name as the client sent it.
+    param = first["loc"][-1] if first["loc"] else None
+    message = f"{param}: {first['msg']}" if param else str(first["msg"])
+    return error_response(400, message, param, detail)
+
+
+@api.exception_handler(Http404)
+def _not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+    return error_response(404, "not found")
+
+
+@api.exception_handler(HttpError)
+def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    return error_response(exc.status_code, exc.message)
+
+
+api.add_router("", hf_router)
+
+# Registered last, so it only answers paths no other route took.
+_fallback = Router()
+
+
+@_fallback.get("/{path:rest}", include_in_schema=False)
+def _unknown_endpoint(request: HttpRequest, rest: str) -> HttpResponse:
+    return error_response(404, "no such API endpoint; see /api/docs")
+
+
+api.add_router("", _fallback)
