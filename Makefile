@@ -86,14 +86,15 @@ test-sqlite: $(VENV)/.installed-dev
 # Locally an unreachable PostgreSQL is skipped with a message; under CI=true it fails the run.
 test-postgres: $(VENV)/.installed-dev
 	@echo "== pytest on PostgreSQL ($(PG_URL))"
-	@if $(BIN)/python -c "import sys, psycopg; psycopg.connect(sys.argv[1], connect_timeout=3).close()" \
-			"$(PG_URL)" 2>/dev/null; then \
+	@if problem=$$($(BIN)/python -c "import sys, psycopg; psycopg.connect(sys.argv[1], connect_timeout=3).close()" \
+			"$(PG_URL)" 2>&1); then \
 		$(TEST_ENV) DAILYPAPERS_DATABASE_URL=$(PG_URL) $(PYTEST_UNIT) || { rc=$$?; \
 			if [ $$rc -eq 5 ]; then echo "pytest collected no tests on PostgreSQL: failing" >&2; fi; exit $$rc; }; \
 	elif [ "$${CI:-}" = true ]; then \
-		echo "PostgreSQL unreachable at $(PG_URL): CI must run the PostgreSQL suite, failing" >&2; exit 1; \
+		echo "PostgreSQL unreachable at $(PG_URL): CI must run the PostgreSQL suite, failing" >&2; \
+		echo "$$problem" | tail -n 1 >&2; exit 1; \
 	else \
-		echo "PostgreSQL unreachable at $(PG_URL), skipping the PostgreSQL run"; \
+		echo "PostgreSQL unreachable at $(PG_URL), skipping the PostgreSQL run ($$(echo "$$problem" | tail -n 1))"; \
 	fi
 
 # Browser tests on SQLite. Playwright's sync API runs an event loop in the test thread, so Django's

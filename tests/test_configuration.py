@@ -49,7 +49,9 @@ def documented_in_table(text: str) -> set[str]:
     """Names in the first column of a Markdown table row: ``| `DAILYPAPERS_X` | default | meaning |``."""
     return set(
         re.findall(
-            r"^\|\s*`(DAILYPAPERS_[A-Z0-9_]+)`\s*\|[^|\n]*\|[^|\n]*[^|\s][^|\n]*\|", text, re.MULTILINE
+            r"^\|\s*`(DAILYPAPERS_[A-Z0-9_]+)`\s*\|[^|\n]*\|[^|\n]*[^|\s][^|\n]*\|",
+            text,
+            re.MULTILINE,
         )
     )
 
