@@ -12,7 +12,6 @@ from collections.abc import Iterator
 os.environ["HF_HUB_DISABLE_TELEMETRY"] = "1"
 
 import pytest  # noqa: E402
-from django.core.cache import cache  # noqa: E402
 from huggingface_hub import HfApi, constants  # noqa: E402
 from huggingface_hub.errors import HfHubHTTPError  # noqa: E402
 from huggingface_hub.utils import close_session  # noqa: E402
@@ -31,7 +30,6 @@ UTC = dt.UTC
 def hub(live_server) -> Iterator[HfApi]:
     # Offline mode makes the client refuse every request, which would hide what we test.
     assert not constants.HF_HUB_OFFLINE, "unset HF_HUB_OFFLINE to run the huggingface_hub tests"
-    cache.clear()
     yield HfApi(endpoint=live_server.url, token=False)
     # The client keeps its HTTP connection alive, and with it the server thread that holds a
     # database connection (CONN_MAX_AGE): PostgreSQL then refuses to drop the test database.

@@ -14,7 +14,6 @@ import json
 from pathlib import Path
 
 import pytest
-from django.core.cache import cache
 
 from dailypapers.ingest.pipeline import import_records
 from dailypapers.ingest.records import clean_abstract, clean_text
@@ -37,7 +36,6 @@ def raw_items(path: Path) -> list[dict]:
 
 @pytest.fixture
 def real_days(shared_data) -> dict[str, list[dict]]:
-    cache.clear()
     folder = shared_data / "hf_daily_papers" / "raw"
     paths = [folder / f"{day}.json" for day in DAYS]
     for path in paths:

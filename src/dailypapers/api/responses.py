@@ -9,24 +9,32 @@ Cache: anonymous GETs keep their serialized body in the Django cache for
 ``feed_generation()``, which every committed import bumps, so an import makes the old entries
 unreachable at once. Keying on validated parameters rather than the raw query string means
 ``?limit=50&date=D`` and ``?date=D&limit=50&x=junk`` share one entry: junk parameters cannot force
-database work.
+database work. The entry also holds the body gzipped once, so clients that accept gzip (browsers,
+``huggingface_hub``) do not cost a compression per request; ``GZipMiddleware`` leaves a response
+that already has a ``Content-Encoding`` alone. (Its per-response random padding defends secrets
+against BREACH; these bodies are public and hold none.)
 """
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import json
+import re
 from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
+from django.utils.cache import patch_vary_headers
 
 from dailypapers.papers.signals import feed_generation
 
 JSON_CONTENT_TYPE = "application/json; charset=utf-8"
 CACHE_PREFIX = "api:v1:"
+MIN_GZIP_BYTES = 200  # GZipMiddleware's own threshold: smaller bodies do not shrink
+ACCEPTS_GZIP = re.compile(r"\bgzip\b")
 
 
 class ApiError(Exception):
@@ -75,6 +83,18 @@ def cache_key(endpoint: str, params: tuple[Any, ...]) -> str:
     return CACHE_PREFIX + hashlib.sha256(identity.encode("utf-8", "surrogatepass")).hexdigest()
 
 
+def _negotiated(request: HttpRequest, body: bytes, gzipped: bytes | None) -> HttpResponse:
+    if gzipped is None:
+        return json_response(body)
+    if ACCEPTS_GZIP.search(request.headers.get("Accept-Encoding", "")):
+        response = json_response(gzipped)
+        response["Content-Encoding"] = "gzip"
+    else:
+        response = json_response(body)
+    patch_vary_headers(response, ("Accept-Encoding",))
+    return response
+
+
 def cached_json(
     request: HttpRequest, endpoint: str, params: tuple[Any, ...], build: Callable[[], Any]
 ) -> HttpResponse:
@@ -84,8 +104,12 @@ def cached_json(
     # The generation is read before building: if an import commits meanwhile, this body is stored
     # under the old generation, which no later request asks for.
     key = cache_key(endpoint, params)
-    body = cache.get(key)
-    if body is None:
+    entry = cache.get(key)
+    if entry is None:
         body = encode(build())
-        cache.set(key, body, timeout=settings.CACHE_SECONDS)
-    return json_response(body)
+        gzipped = (
+            gzip.compress(body, compresslevel=6, mtime=0) if len(body) >= MIN_GZIP_BYTES else None
+        )
+        entry = (body, gzipped)
+        cache.set(key, entry, timeout=settings.CACHE_SECONDS)
+    return _negotiated(request, *entry)
