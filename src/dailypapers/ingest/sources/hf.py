@@ -16,7 +16,9 @@ import ast
 import datetime as dt
 import gzip
 import json
+import math
 import re
+import zlib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -39,6 +41,12 @@ from dailypapers.ingest.records import (
 
 DATE_IN_NAME = re.compile(r"(\d{4}-\d{2}-\d{2})")
 MAX_FILE_BYTES = 64 * 1024 * 1024
+# Far above anything real (longest title 175, summary 1,923 characters in two years of captures):
+# a longer value is a broken or hostile record, reported rather than stored or silently cut.
+MAX_TEXT = {"title": 1_000, "summary": 20_000, "ai_summary": 10_000}
+MAX_COUNT = 2**31 - 1  # what every database's integer column holds
+# Whatever a malformed item makes the parser raise: reported for that item, never fatal to the run.
+ITEM_ERRORS = (ValueError, TypeError, AttributeError, KeyError, OverflowError, RecursionError)
 
 
 class PayloadError(ValueError):
@@ -58,7 +66,9 @@ def _parse_when(value: Any) -> dt.datetime | None:
 
 
 def _str(value: Any) -> str:
-    return value.strip() if isinstance(value, str) else ""
+    # PostgreSQL refuses NUL characters in text that SQLite would store: drop them so a record
+    # imports the same on both.
+    return value.replace("\x00", "").strip() if isinstance(value, str) else ""
 
 
 def _url(value: Any) -> str:
@@ -68,17 +78,31 @@ def _url(value: Any) -> str:
 
 
 def _count(value: Any) -> int | None:
+    """A snapshot count, or ``None`` (unknown) for anything that is not a sane number."""
     if isinstance(value, bool) or not isinstance(value, int | float):
         return None
-    return max(0, int(value))
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    count = max(0, int(value))
+    return count if count <= MAX_COUNT else None
+
+
+def _text(container: dict, key: str) -> str:
+    text = _str(container.get(key))
+    limit = MAX_TEXT[key]
+    if len(text) > limit:
+        raise ValueError(f"{key} is {len(text):,} characters long (more than {limit:,})")
+    return text
 
 
 def decode_payload(text: str) -> list[Any]:
     """The list of items in one response body, whatever its historical shape."""
     try:
         data = json.loads(text)
-    except json.JSONDecodeError as exc:
+    except ValueError as exc:  # JSONDecodeError, or an integer with more digits than Python reads
         raise PayloadError(f"not JSON: {exc}") from None
+    except RecursionError:
+        raise PayloadError("not readable JSON: nested too deeply") from None
     if isinstance(data, dict):
         if isinstance(data.get("data"), list):
             data = data["data"]
@@ -110,18 +134,21 @@ def record_from_item(item: Any, fallback_date: dt.date | None, origin: str) -> P
         arxiv_id, version = parse_arxiv_id(_str(paper.get("id")))
     except InvalidArxivId as exc:
         raise ValueError(str(exc)) from None
-    title = clean_text(_str(paper.get("title")) or _str(outer.get("title")))
+    title = clean_text(_text(paper, "title") or _text(outer, "title"))
     if not title:
         raise ValueError(f"{arxiv_id}: no title")
 
+    raw_authors = paper.get("authors") or []
+    if not isinstance(raw_authors, list):
+        raise ValueError(f"{arxiv_id}: authors is a {type(raw_authors).__name__}, not a list")
     authors = []
-    for raw in paper.get("authors") or []:
+    for raw in raw_authors:
         if isinstance(raw, dict) and clean_text(_str(raw.get("name"))):
             authors.append(
                 AuthorRecord(
-                    name=clean_text(raw["name"])[:300],
+                    name=clean_text(_str(raw["name"]))[:300],
                     hf_id=_str(raw.get("_id"))[:64],
-                    hidden=bool(raw.get("hidden", False)),
+                    hidden=raw.get("hidden") is True,
                 )
             )
 
@@ -135,9 +162,9 @@ def record_from_item(item: Any, fallback_date: dt.date | None, origin: str) -> P
         media = outer.get("mediaUrls") or paper.get("mediaUrls") or []
         if not isinstance(media, list):
             media = []
-        single = outer.get("mediaUrl") or paper.get("mediaUrl")
-        if single:
-            media = [single, *media]
+        legacy_media = outer.get("mediaUrl") or paper.get("mediaUrl")
+        if legacy_media:
+            media = [legacy_media, *media]
         daily = DailyRecord(
             date=feed_date,
             submitted_at=submitted_at,
@@ -158,24 +185,26 @@ def record_from_item(item: Any, fallback_date: dt.date | None, origin: str) -> P
         )
 
     keywords = paper.get("ai_keywords")
+    # Until mid-2024 the social thumbnail came as ``mediaUrl``; later captures call it ``thumbnail``.
+    thumbnail = _url(outer.get("thumbnail")) or _url(outer.get("mediaUrl") or paper.get("mediaUrl"))
     return PaperRecord(
         source="hf",
         arxiv_id=arxiv_id,
         version=version,
         title=title,
-        abstract=clean_abstract(_str(paper.get("summary")) or _str(outer.get("summary"))) or None,
+        abstract=clean_abstract(_text(paper, "summary") or _text(outer, "summary")) or None,
         authors=authors or None,
         published_at=_parse_when(paper.get("publishedAt")),
         organization=organization,
         github_repo=_url(paper.get("githubRepo")) or None,
         github_stars=_count(paper.get("githubStars")),
         project_page=_url(paper.get("projectPage")) or None,
-        thumbnail_url=_url(outer.get("thumbnail")) or None,
+        thumbnail_url=thumbnail or None,
         upvotes=_count(paper.get("upvotes")),
         num_comments=_count(outer.get("numComments")),
         discussion_id=_str(paper.get("discussionId"))[:64] or None,
-        ai_summary=clean_text(_str(paper.get("ai_summary"))) or None,
-        ai_keywords=[clean_text(k)[:200] for k in keywords if isinstance(k, str)][:50]
+        ai_summary=clean_text(_text(paper, "ai_summary")) or None,
+        ai_keywords=[clean_text(_str(k))[:200] for k in keywords if _str(k)][:50]
         if isinstance(keywords, list)
         else None,
         daily=daily,
@@ -200,8 +229,14 @@ def records_from_payload(text: str, origin: str, fallback_date: dt.date | None) 
         where = f"{origin}[{index}]"
         try:
             yield record_from_item(item, fallback_date, where)
-        except ValueError as exc:
-            yield Skipped(where, str(exc))
+        except ITEM_ERRORS as exc:
+            yield Skipped(where, _reason(exc))
+
+
+def _reason(exc: BaseException) -> str:
+    if isinstance(exc, ValueError) and str(exc):
+        return str(exc)
+    return f"malformed item ({type(exc).__name__}: {str(exc)[:200]})"
 
 
 def _date_from_name(path: Path) -> dt.date | None:
@@ -237,7 +272,7 @@ def records_from_file(path: Path) -> Iterator[PaperRecord | Skipped]:
         yield Skipped(str(path), f"larger than {MAX_FILE_BYTES // 2**20} MiB")
         return
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8-sig")  # a byte-order mark from an editor is not an error
     except (UnicodeDecodeError, OSError) as exc:
         yield Skipped(str(path), f"unreadable: {exc}")
         return
@@ -246,17 +281,25 @@ def records_from_file(path: Path) -> Iterator[PaperRecord | Skipped]:
 
 def _records_from_jsonl(path: Path) -> Iterator[PaperRecord | Skipped]:
     opener = gzip.open if path.name.endswith(".gz") else open
-    with opener(path, "rt", encoding="utf-8", errors="replace") as handle:
-        for number, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            where = f"{path}:{number}"
-            try:
-                item = json.loads(line)
-                fallback = dt.date.fromisoformat(item["_file_date"]) if item.get("_file_date") else None
-                yield record_from_item(item, fallback, where)
-            except (json.JSONDecodeError, ValueError, TypeError, AttributeError) as exc:
-                yield Skipped(where, str(exc) or type(exc).__name__)
+    number = 0
+    try:
+        with opener(path, "rt", encoding="utf-8", errors="replace") as handle:
+            for number, line in enumerate(handle, start=1):
+                if not line.strip():
+                    continue
+                where = f"{path}:{number}"
+                try:
+                    item = json.loads(line)
+                    if not isinstance(item, dict):
+                        raise ValueError(f"line is a JSON {type(item).__name__}, not an object")
+                    file_date = item.get("_file_date")
+                    fallback = dt.date.fromisoformat(file_date) if file_date else None
+                    yield record_from_item(item, fallback, where)
+                except ITEM_ERRORS as exc:
+                    yield Skipped(where, _reason(exc))
+    except (OSError, EOFError, zlib.error) as exc:
+        # A truncated or corrupt .gz: what was read is kept; the rest of the file is reported.
+        yield Skipped(f"{path}:{number + 1}", f"unreadable from here on: {type(exc).__name__}: {exc}")
 
 
 def daterange(start: dt.date, end: dt.date) -> Iterator[dt.date]:
@@ -278,7 +321,8 @@ class HfDailyPapersClient:
         response = self.client.get(url, params={"date": day.isoformat(), "limit": 100})
         if response.status_code != 200:
             raise UpstreamError(f"{url}?date={day}: HTTP {response.status_code}: {response.text[:200]}")
-        return response.text
+        # JSON is UTF-8 by definition; never let a missing charset header pick Latin-1.
+        return response.content.decode("utf-8", errors="replace")
 
     def records(self, start: dt.date, end: dt.date) -> Iterator[PaperRecord | Skipped]:
         for day in daterange(start, end):
