@@ -373,3 +373,19 @@ def test_route_names_follow_noun_action():
     assert reverse("papers.detail", args=["hep-th/9901001"]) == "/papers/hep-th/9901001"
     assert reverse("orgs.detail", args=["Tsinghua"]) == "/organizations/Tsinghua"
     assert reverse("authors.detail", args=["Ada Lovelace"]) == "/authors/Ada%20Lovelace"
+
+
+def test_unknown_address_gets_the_friendly_404_page(client):
+    response = client.get("/no/such/page")
+
+    assert response.status_code == 404
+    html = response.content.decode()
+    assert "Page not found" in html and "There is nothing at this address." in html
+    assert '<link rel="stylesheet" href="/static/css/site.css">' in html
+
+
+def test_empty_site_weekly_and_monthly_pages_say_there_are_no_papers_yet(client):
+    for path in ["/papers/week", "/papers/month"]:
+        response = client.get(path)
+        assert response.status_code == 200
+        assert "No papers yet." in response.content.decode()

@@ -238,7 +238,7 @@ def bibtex_entry(paper: Paper, authors: list[str], published: dt.date | None) ->
         ("url", paper.arxiv_abs_url),
     ]
     lines = [f"@misc{{{bibtex_key(authors, year, paper.title)},"]
-    lines += [f"      {name}={{{_bibtex_value(value)}}}," for name, value in fields if value]
+    lines += [f"  {name}={{{_bibtex_value(value)}}}," for name, value in fields if value]
     lines.append("}")
     return "\n".join(lines)
 
