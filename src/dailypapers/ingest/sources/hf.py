@@ -314,7 +314,9 @@ class HfDailyPapersClient:
 
     def __init__(self, base_url: str | None = None, client: PoliteClient | None = None):
         self.base_url = (base_url or settings.HF_API_URL).rstrip("/")
-        self.client = client or PoliteClient(delay=1.0)
+        # The delay, retries and timeout are DAILYPAPERS_UPSTREAM_*; a hard-coded delay here would
+        # silently ignore an operator who asked for a politer pace.
+        self.client = client or PoliteClient()
 
     def fetch_day(self, day: dt.date) -> str:
         url = f"{self.base_url}/api/daily_papers"
