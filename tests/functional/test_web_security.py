@@ -253,6 +253,8 @@ def test_every_page_has_landmarks_and_one_h1(client, hostile_paper):
         "/static/vendor/katex/fonts/KaTeX_Main-Regular.woff2",
         "/static/vendor/htmx/htmx.min.js",
         "/static/img/logo.svg",
+        "/static/img/icons.svg",
+        "/static/img/thumb-placeholder.svg",
     ],
 )
 def test_static_assets_are_served_without_a_collectstatic_step(client, path):
