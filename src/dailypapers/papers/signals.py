@@ -6,8 +6,12 @@ a rolled-back transaction wrote.
 
 from __future__ import annotations
 
+import os
+import uuid
 from collections.abc import Iterable
+from pathlib import Path
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 from django.dispatch import Signal
@@ -17,16 +21,34 @@ papers_changed = Signal()  # sender=None, paper_ids=list[int]
 FEED_GENERATION_KEY = "feed-generation"
 
 
-def feed_generation() -> int:
-    """A number that changes whenever papers change; part of every cached feed key."""
-    value = cache.get(FEED_GENERATION_KEY)
-    if value is None:
+def _generation_file() -> Path:
+    return Path(settings.DATA_DIR) / "feed-generation"
+
+
+def feed_generation() -> str:
+    """A token that changes whenever papers change; part of every cached feed key.
+
+    Two parts, because caches are per process or shared: a token in a file under the data
+    directory (every process on this host sees an import made by any other, e.g. the CLI while
+    gunicorn serves from its per-process memory cache), and a counter in the cache (every host
+    that shares a Redis cache sees it).
+    """
+    try:
+        token = _generation_file().read_text()
+    except OSError:
+        token = "0"
+    counter = cache.get(FEED_GENERATION_KEY)
+    if counter is None:
         cache.add(FEED_GENERATION_KEY, 1, timeout=None)
-        value = cache.get(FEED_GENERATION_KEY, 1)
-    return int(value)
+        counter = cache.get(FEED_GENERATION_KEY, 1)
+    return f"{token}.{counter}"
 
 
 def _bump_feed_generation() -> None:
+    path = _generation_file()
+    temporary = path.with_name(f"{path.name}.{uuid.uuid4().hex}")
+    temporary.write_text(uuid.uuid4().hex)
+    os.replace(temporary, path)  # atomic: readers see the old token or the new, never half
     try:
         cache.incr(FEED_GENERATION_KEY)
     except ValueError:
