@@ -42,8 +42,15 @@ class Command(BaseCommand):
             raise CommandError("nothing could be imported; see the skipped records above")
 
     def handle_hf(self, *, paths: list[Path], start, end, days, **_):
-        if paths and (start or days):
-            raise CommandError("give either files/folders or --from/--days, not both")
+        # Every combination that would silently ignore an option is refused.
+        if paths and (start or end or days is not None):
+            raise CommandError("give either files/folders or --from/--to/--days, not both")
+        if days is not None and (start or end):
+            raise CommandError("give either --days or --from/--to, not both")
+        if days is not None and days < 1:
+            raise CommandError(f"--days must be 1 or more, got {days}")
+        if end and not start:
+            raise CommandError("--to needs --from")
         if paths:
             files = hf.iter_files(paths)
             if not files:
@@ -57,6 +64,6 @@ class Command(BaseCommand):
             raise CommandError("give files/folders, --from YYYY-MM-DD or --days N")
         end = end or today
         if end < start:
-            raise CommandError("--to is before --from")
+            raise CommandError(f"--to {end} is before --from {start}")
         client = hf.HfDailyPapersClient()
         return run_with_progress(client.records(start, end), description=f"HF API {start}..{end}")
