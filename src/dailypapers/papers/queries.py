@@ -88,7 +88,8 @@ def parse_week(value: str) -> Period:
     try:
         monday = dt.date.fromisocalendar(int(match.group(1)), int(match.group(2)), 1)
         return period_of("week", monday)
-    except (ValueError, OverflowError):  # OverflowError: the last week of 9999 ends after 9999-12-31
+    # OverflowError: the last ISO week of 9999 ends after 9999-12-31.
+    except (ValueError, OverflowError):
         raise InvalidPeriod(f"no such ISO week: {value!r}") from None
 
 
