@@ -292,3 +292,18 @@ def test_serve_answers_through_gunicorn_with_static_files(tmp_path):
     assert css_status == 200 and css_type.startswith("text/css") and len(css) > 1000
     assert "gunicorn" in output.lower()
     assert '"GET /admin/login/ HTTP/1.1" 200' in output
+
+
+@pytest.mark.django_db
+def test_a_corpus_in_a_very_deep_folder_is_still_recognised_on_the_second_run(
+    shared_data, tmp_path
+):
+    deep = tmp_path.joinpath(*["a-rather-long-folder-name"] * 14)
+    deep.mkdir(parents=True)
+    shutil.copy(raw_dir(shared_data) / SMALL_CORPUS[0], deep / SMALL_CORPUS[0])
+    assert len(str(deep)) > 300
+    build_demo_database(deep)
+
+    second = build_demo_database(deep)
+
+    assert second.already_imported

@@ -15,6 +15,7 @@ always filled again. Both paths go through the same merge pipeline as ``dailypap
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import logging
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -94,7 +95,7 @@ def _state(key: str) -> HarvestState | None:
 
 
 def _mark(key: str, last_completed: dt.date, items: int, stats: ImportStats) -> None:
-    state, _ = HarvestState.objects.get_or_create(key=key[:300])
+    state, _ = HarvestState.objects.get_or_create(key=key)
     state.last_completed = last_completed
     state.pages_done += items
     state.records_seen += stats.read + stats.skipped
@@ -111,8 +112,17 @@ def _date_in_name(path: Path) -> dt.date | None:
         return None
 
 
+def _marker_key(kind: str, identity: str) -> str:
+    key = f"demo:{kind}:{identity}"
+    max_length = HarvestState._meta.get_field("key").max_length or 300
+    if len(key) <= max_length:
+        return key
+    # A deep folder path must still give one stable key, or every run would import again.
+    return f"demo:{kind}:sha256:{hashlib.sha256(identity.encode()).hexdigest()}"
+
+
 def files_key(corpus_dir: Path) -> str:
-    return f"demo:files:{corpus_dir.resolve()}"
+    return _marker_key("files", str(corpus_dir.resolve()))
 
 
 def pending_files(corpus_dir: Path, last_completed: dt.date | None) -> list[Path]:
@@ -147,7 +157,7 @@ def import_demo_files(corpus_dir: Path) -> DemoResult:
 
 
 def api_key(base_url: str) -> str:
-    return f"demo:hf-api:{base_url}"
+    return _marker_key("hf-api", base_url)
 
 
 def fetch_demo_days(
