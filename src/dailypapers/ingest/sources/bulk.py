@@ -202,4 +202,3 @@ def kaggle_records(
 def listing_records(path: Path, *, limit: int | None = None) -> Iterator[PaperRecord | Skipped]:
     """Records of a daily-listing JSONL dump."""
     return _read_lines(path, record_from_listing, limit)
-
