@@ -10,7 +10,8 @@ Merge rules (one place, applied to every source):
   re-importing an older snapshot never lowers them; ``updated_at`` keeps the latest date.
 * Links and AI fields (GitHub repo, project page, thumbnail, AI summary/keywords, organization)
   fill blanks, so local edits by moderators survive a re-import.
-* The daily-feed entry keeps the *earliest* day the paper entered the feed.
+* The daily-feed entry keeps the *earliest* day the paper entered the feed, with that day's
+  submission time, submitter and media; a later listing only fills what the earliest left blank.
 
 Running the same import twice therefore changes nothing the second time, and importing sources in
 any order ends in the same paper. Each batch is one transaction: a crash loses at most the batch in
