@@ -129,7 +129,8 @@ def _decode_item(item: Any) -> dict:
 def record_from_item(item: Any, fallback_date: dt.date | None, origin: str) -> PaperRecord:
     """One daily-papers item -> ``PaperRecord``; raises ``ValueError`` naming what is wrong."""
     outer = _decode_item(item)
-    paper = outer.get("paper") if isinstance(outer.get("paper"), dict) else outer
+    inner = outer.get("paper")
+    paper: dict = inner if isinstance(inner, dict) else outer
     try:
         arxiv_id, version = parse_arxiv_id(_str(paper.get("id")))
     except InvalidArxivId as exc:
@@ -219,7 +220,9 @@ def _avatar(value: Any) -> str:
     return _url(text)
 
 
-def records_from_payload(text: str, origin: str, fallback_date: dt.date | None) -> Iterator[PaperRecord | Skipped]:
+def records_from_payload(
+    text: str, origin: str, fallback_date: dt.date | None
+) -> Iterator[PaperRecord | Skipped]:
     try:
         items = decode_payload(text)
     except PayloadError as exc:
@@ -254,7 +257,13 @@ def iter_files(paths: list[Path]) -> list[Path]:
     files: list[Path] = []
     for path in paths:
         if path.is_dir():
-            files.extend(sorted(p for p in path.iterdir() if p.suffix == ".json" or p.name.endswith((".jsonl", ".jsonl.gz"))))
+            files.extend(
+                sorted(
+                    p
+                    for p in path.iterdir()
+                    if p.suffix == ".json" or p.name.endswith((".jsonl", ".jsonl.gz"))
+                )
+            )
         else:
             files.append(path)
     return files
@@ -272,7 +281,8 @@ def records_from_file(path: Path) -> Iterator[PaperRecord | Skipped]:
         yield Skipped(str(path), f"larger than {MAX_FILE_BYTES // 2**20} MiB")
         return
     try:
-        text = path.read_text(encoding="utf-8-sig")  # a byte-order mark from an editor is not an error
+        # utf-8-sig: a byte-order mark left by an editor is not an error.
+        text = path.read_text(encoding="utf-8-sig")
     except (UnicodeDecodeError, OSError) as exc:
         yield Skipped(str(path), f"unreadable: {exc}")
         return
@@ -299,7 +309,9 @@ def _records_from_jsonl(path: Path) -> Iterator[PaperRecord | Skipped]:
                     yield Skipped(where, _reason(exc))
     except (OSError, EOFError, zlib.error) as exc:
         # A truncated or corrupt .gz: what was read is kept; the rest of the file is reported.
-        yield Skipped(f"{path}:{number + 1}", f"unreadable from here on: {type(exc).__name__}: {exc}")
+        yield Skipped(
+            f"{path}:{number + 1}", f"unreadable from here on: {type(exc).__name__}: {exc}"
+        )
 
 
 def daterange(start: dt.date, end: dt.date) -> Iterator[dt.date]:
@@ -322,7 +334,9 @@ class HfDailyPapersClient:
         url = f"{self.base_url}/api/daily_papers"
         response = self.client.get(url, params={"date": day.isoformat(), "limit": 100})
         if response.status_code != 200:
-            raise UpstreamError(f"{url}?date={day}: HTTP {response.status_code}: {response.text[:200]}")
+            raise UpstreamError(
+                f"{url}?date={day}: HTTP {response.status_code}: {response.text[:200]}"
+            )
         # JSON is UTF-8 by definition; never let a missing charset header pick Latin-1.
         return response.content.decode("utf-8", errors="replace")
 
