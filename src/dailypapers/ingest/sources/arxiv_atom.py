@@ -328,7 +328,7 @@ class ArxivApiClient:
         for offset in range(0, len(ids), IDS_PER_REQUEST):
             chunk = ids[offset : offset + IDS_PER_REQUEST]
             found: set[str] = set()
-            for item in self._pages(search_query, chunk, len(chunk), sort_by, sort_order):
+            for item in self._pages(search_query, chunk, None, sort_by, sort_order):
                 if isinstance(item, PaperRecord):
                     found.add(item.arxiv_id)
                 yield item
