@@ -54,7 +54,9 @@ class UpstreamServer:
 
 
 @pytest.fixture
-def upstream_server() -> Iterator[Callable[[Callable[[str, dict[str, str]], Exchange | None]], UpstreamServer]]:
+def upstream_server() -> Iterator[
+    Callable[[Callable[[str, dict[str, str]], Exchange | None]], UpstreamServer]
+]:
     servers: list[ThreadingHTTPServer] = []
 
     def start(route: Callable[[str, dict[str, str]], Exchange | None]) -> UpstreamServer:
@@ -82,7 +84,9 @@ def upstream_server() -> Iterator[Callable[[Callable[[str, dict[str, str]], Exch
 
         httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         servers.append(httpd)
-        threading.Thread(target=httpd.serve_forever, daemon=True).start()
+        threading.Thread(
+            target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        ).start()
         server = UpstreamServer(f"http://127.0.0.1:{httpd.server_address[1]}", seen, route)
         holder["server"] = server
         return server

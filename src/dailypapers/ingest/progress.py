@@ -5,7 +5,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 
 from dailypapers.ingest.pipeline import ImportStats, import_records
 from dailypapers.ingest.records import PaperRecord, Skipped
@@ -22,19 +29,33 @@ def run_with_progress(
     batch_size: int = 2000,
 ) -> ImportStats:
     console = console or Console(stderr=True)
-    columns = [TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn()]
+    columns = [
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+    ]
     if total:
         columns.append(TimeRemainingColumn())
-    with Progress(*columns, console=console, transient=False, disable=not console.is_terminal) as progress:
+    with Progress(
+        *columns, console=console, transient=False, disable=not console.is_terminal
+    ) as progress:
         task = progress.add_task(description, total=total)
-        stats = import_records(items, batch_size=batch_size, on_progress=lambda n: progress.advance(task, n))
+        stats = import_records(
+            items, batch_size=batch_size, on_progress=lambda n: progress.advance(task, n)
+        )
     report(stats, console)
     return stats
 
 
 def report(stats: ImportStats, console: Console) -> None:
     for problem in stats.problems[:MAX_PROBLEMS_SHOWN]:
-        console.print(f"[yellow]skipped[/] {problem.origin}: {problem.reason}", markup=True, highlight=False)
+        console.print(
+            f"[yellow]skipped[/] {problem.origin}: {problem.reason}",
+            markup=True,
+            highlight=False,
+            soft_wrap=True,  # one line per record, greppable in cron logs
+        )
     if len(stats.problems) > MAX_PROBLEMS_SHOWN:
         console.print(f"... and {len(stats.problems) - MAX_PROBLEMS_SHOWN} more skipped records")
     console.print(f"[bold green]done[/]: {stats.summary()}")
