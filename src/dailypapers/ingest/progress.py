@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -51,7 +52,7 @@ def run_with_progress(
 def report(stats: ImportStats, console: Console) -> None:
     for problem in stats.problems[:MAX_PROBLEMS_SHOWN]:
         console.print(
-            f"[yellow]skipped[/] {problem.origin}: {problem.reason}",
+            f"[yellow]skipped[/] {escape(problem.origin)}: {escape(problem.reason)}",
             markup=True,
             highlight=False,
             soft_wrap=True,  # one line per record, greppable in cron logs
