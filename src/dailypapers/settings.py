@@ -135,6 +135,7 @@ INSTALLED_APPS = [
     "ninja",
     "dailypapers.papers",
     "dailypapers.ingest",
+    "dailypapers.search",
     "dailypapers.web",
 ]
 

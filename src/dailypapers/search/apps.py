@@ -1,0 +1,9 @@
+"""Django app configuration of the search feature."""
+
+from django.apps import AppConfig
+
+
+class SearchConfig(AppConfig):
+    name = "dailypapers.search"
+    label = "search"
+    verbose_name = "Search"

@@ -1,0 +1,61 @@
+"""What the search engine indexes: a plain ``SearchDocument``, independent of Django.
+
+The engine indexes these, not model instances, so the product (papers from the database) and the
+benchmarks (a BEIR corpus in a temporary folder) go through the very same index classes.
+``content_hash`` names exactly what an index holds for a document; the indexing state compares it
+with the database to find what is missing or stale.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from dataclasses import dataclass, field
+
+# Bump when the meaning of an indexed field changes: every stored hash then differs and a resume
+# re-indexes everything.
+DOCUMENT_FORMAT = 1
+
+
+@dataclass(frozen=True, slots=True)
+class SearchDocument:
+    doc_id: int
+    """Primary key of the paper (or a running number for a plain corpus)."""
+    key: str
+    """External id shown to people: the arXiv id, or a corpus document id."""
+    title: str
+    abstract: str = ""
+    authors: tuple[str, ...] = ()
+    organizations: tuple[str, ...] = ()
+    categories: tuple[str, ...] = ()
+    published: dt.datetime | None = None
+    _hash: list[str] = field(default_factory=list, compare=False, repr=False)
+
+    def embedding_text(self) -> str:
+        """What the embedding model reads: title then abstract (truncated to 256 tokens later)."""
+        if self.abstract:
+            return f"{self.title}. {self.abstract}" if self.title else self.abstract
+        return self.title
+
+    def embedding_hash(self, model_id: str) -> str:
+        """Names a vector: the same text through the same model gives the same vector."""
+        return hashlib.sha256(f"{model_id}\n{self.embedding_text()}".encode()).hexdigest()
+
+    def content_hash(self) -> str:
+        if not self._hash:
+            payload = json.dumps(
+                [
+                    DOCUMENT_FORMAT,
+                    self.key,
+                    self.title,
+                    self.abstract,
+                    list(self.authors),
+                    list(self.organizations),
+                    list(self.categories),
+                    self.published.isoformat() if self.published else None,
+                ],
+                ensure_ascii=False,
+            )
+            self._hash.append(hashlib.sha256(payload.encode("utf-8")).hexdigest())
+        return self._hash[0]

@@ -1,0 +1,102 @@
+"""``dailypapers index rebuild|update|status``: build, resume and check the search indexes.
+
+dailypapers index rebuild            new index from the database; rerun to resume if interrupted
+dailypapers index rebuild --restart  start over even if a rebuild was interrupted
+dailypapers index update             index what is missing or stale (what a worker does)
+dailypapers index status             counts, and whether index and database agree (exit 1 if not)
+"""
+
+from __future__ import annotations
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+
+from dailypapers.search import services
+
+
+class Command(BaseCommand):
+    help = "Build, resume or check the search indexes (DATA_DIR/search)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        sub = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
+        rebuild = sub.add_parser(
+            "rebuild", help="Rebuild from the database (resumes an interrupted rebuild)."
+        )
+        rebuild.add_argument(
+            "--restart", action="store_true", help="Start over even if a rebuild was interrupted."
+        )
+        sub.add_parser(
+            "update", help="Index papers that are missing or stale; remove deleted ones."
+        )
+        sub.add_parser("status", help="Counts, and whether the indexes and the database agree.")
+
+    def handle(self, *args, action: str, **options) -> None:
+        console = Console(stderr=True)
+        try:
+            if action == "status":
+                self.status(console)
+                return
+            with self.progress_bar(console) as progress:
+                if action == "rebuild":
+                    report = services.rebuild_index(progress, restart=options["restart"])
+                else:
+                    report = services.update_index(progress)
+        except services.IndexBusy as error:
+            raise CommandError(str(error)) from None
+        console.print(f"[bold green]done[/]: {report.summary()}", highlight=False)
+
+    def progress_bar(self, console: Console):
+        columns = [
+            TextColumn("[bold]{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            TimeRemainingColumn(),
+        ]
+        bar = Progress(*columns, console=console, disable=not console.is_terminal)
+        tasks: dict[str, int] = {}
+
+        def advance(phase: str, n: int, total: int | None) -> None:
+            if phase not in tasks:
+                tasks[phase] = bar.add_task(
+                    {"index": "papers indexed", "embed": "abstracts embedded"}[phase], total=total
+                )
+            if total is not None:
+                bar.update(tasks[phase], total=total)
+            bar.advance(tasks[phase], n)
+
+        class Bar:
+            def __enter__(self):
+                bar.__enter__()
+                return advance
+
+            def __exit__(self, *exc):
+                return bar.__exit__(*exc)
+
+        return Bar()
+
+    def status(self, console: Console) -> None:
+        status = services.index_status()
+        console.print(
+            f"papers {status.papers:,}   indexed {status.indexed:,}   pending {status.pending:,}\n"
+            f"keyword index {status.keyword_documents:,} documents   vector index {status.vector_documents:,}\n"
+            f"generation {status.generation}   rebuild {status.rebuild}",
+            highlight=False,
+        )
+        for problem in status.problems:
+            console.print(f"[yellow]problem[/]: {problem}", highlight=False)
+        if status.consistent:
+            console.print(
+                "[bold green]consistent[/]: the indexes hold exactly the papers of the database"
+            )
+        else:
+            console.print("run `dailypapers index update` (or `rebuild`) to bring them in line")
+            raise CommandError("the search indexes and the database disagree")

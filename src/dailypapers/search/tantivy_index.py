@@ -1,0 +1,466 @@
+"""``TantivyKeywordIndex``: BM25 with English stemming over title (boosted), abstract and authors.
+
+Each word of a query scores in ``body`` (title and abstract as one text, like a plain BM25 over the
+paper), plus a boost when it is in the ``title`` field, plus its match in author names. Scoring the
+abstract as its own field instead loses 0.01-0.03 nDCG@10 on SciFact train: a short title's BM25
+length normalisation then overwhelms the abstract (benchmarks/search_quality.py --sweep).
+
+A tantivy index in a folder (beside SQLite: ``DATA_DIR/search/keyword``). Queries are built from a
+``ParsedQuery`` with tantivy's query constructors, never with its query-string parser, which raises
+on syntax it does not like; user text only ever reaches an analyzer.
+
+Fields: title and abstract go through the ``dp_en`` analyzer (lowercase, ASCII folding, English
+stop words, Snowball stemming); author and organization names through ``dp_name`` (no stemming, so
+``author:hinton`` does not match "Hint"). A name is one value of a multi-valued field, so the phrase
+``author:"Yann LeCun"`` cannot match across two authors. Categories are stored lowercased, with
+their archive (``cs``) too, so ``cat:cs`` selects a whole archive.
+"""
+
+from __future__ import annotations
+
+import html
+import shutil
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+import tantivy
+from tantivy import (
+    Document,
+    FieldType,
+    Filter,
+    Occur,
+    Query,
+    SnippetGenerator,
+    TextAnalyzerBuilder,
+    Tokenizer,
+)
+
+from dailypapers.search.documents import SearchDocument
+from dailypapers.search.interfaces import (
+    Highlight,
+    IndexContents,
+    KeywordHits,
+    SearchFilters,
+    SortOrder,
+)
+from dailypapers.search.query import ParsedQuery
+
+KEYWORD_FORMAT = 1
+SNIPPET_CHARS = 300
+TITLE_BOOST = 0.3  # on top of the title words counted in body; tuned on SciFact train (--sweep)
+AUTHORS_BOOST = 1.0
+WRITER_HEAP_BYTES = 128_000_000
+# Far past any real date; used so that an undated paper sorts last in "newest" and first in "oldest".
+UNDATED = 0
+
+
+def english_analyzer() -> tantivy.TextAnalyzer:
+    return (
+        TextAnalyzerBuilder(Tokenizer.simple())
+        .filter(Filter.remove_long(40))
+        .filter(Filter.lowercase())
+        .filter(Filter.ascii_fold())
+        .filter(Filter.stopword("english"))
+        .filter(Filter.stemmer("english"))
+        .build()
+    )
+
+
+def name_analyzer() -> tantivy.TextAnalyzer:
+    return (
+        TextAnalyzerBuilder(Tokenizer.simple())
+        .filter(Filter.remove_long(40))
+        .filter(Filter.lowercase())
+        .filter(Filter.ascii_fold())
+        .build()
+    )
+
+
+def build_schema() -> tantivy.Schema:
+    builder = tantivy.SchemaBuilder()
+    builder.add_integer_field("doc_id", stored=True, indexed=True, fast=True)
+    builder.add_text_field("key", stored=True, tokenizer_name="raw")
+    builder.add_text_field("title", stored=True, tokenizer_name="dp_en")
+    # title + newline + abstract; stored so snippets need no database (the abstract is cut out of it).
+    builder.add_text_field("body", stored=True, tokenizer_name="dp_en")
+    builder.add_text_field("authors", stored=True, tokenizer_name="dp_name")
+    builder.add_text_field("orgs", stored=False, tokenizer_name="dp_name")
+    builder.add_text_field("cats", stored=False, tokenizer_name="raw")
+    builder.add_integer_field("published", stored=False, indexed=True, fast=True)
+    builder.add_text_field("content_hash", stored=True, tokenizer_name="raw")
+    return builder.build()
+
+
+def category_terms(categories: Iterable[str]) -> list[str]:
+    terms: list[str] = []
+    for category in categories:
+        value = category.strip().lower()
+        if not value:
+            continue
+        terms.append(value)
+        archive = value.split(".", 1)[0]
+        if archive != value:
+            terms.append(archive)
+    return list(dict.fromkeys(terms))
+
+
+def mark(fragment: str, ranges: Sequence[tuple[int, int]]) -> str:
+    """Escaped HTML of ``fragment`` with the byte ranges (tantivy's offsets) wrapped in <mark>."""
+    data = fragment.encode("utf-8")
+    out: list[str] = []
+    position = 0
+    for start, end in sorted(ranges):
+        if start < position or end > len(data) or start >= end:
+            continue
+        out.append(html.escape(data[position:start].decode("utf-8", "replace")))
+        out.append(f"<mark>{html.escape(data[start:end].decode('utf-8', 'replace'))}</mark>")
+        position = end
+    out.append(html.escape(data[position:].decode("utf-8", "replace")))
+    return "".join(out)
+
+
+def leading_text(text: str, limit: int = SNIPPET_CHARS) -> str:
+    """The first ``limit`` characters, cut at a word boundary, as escaped HTML."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return html.escape(text)
+    cut = text[:limit].rsplit(" ", 1)[0]
+    return html.escape(cut) + "…"
+
+
+class TantivyKeywordIndex:
+    def __init__(
+        self,
+        path: Path | None,
+        *,
+        title_boost: float = TITLE_BOOST,
+        authors_boost: float = AUTHORS_BOOST,
+        writer_threads: int = 0,
+    ) -> None:
+        """``path=None`` keeps the index in memory (only for throwaway corpora)."""
+        self.path = path
+        self.title_boost = title_boost
+        self.authors_boost = authors_boost
+        self.writer_threads = writer_threads
+        self.schema = build_schema()
+        if path is None:
+            self._index = tantivy.Index(self.schema)
+        else:
+            path.mkdir(parents=True, exist_ok=True)
+            self._index = tantivy.Index(self.schema, path=str(path), reuse=True)
+        self._en = english_analyzer()
+        self._names = name_analyzer()
+        self._index.register_tokenizer("dp_en", english_analyzer())
+        self._index.register_tokenizer("dp_name", name_analyzer())
+        self._index.config_reader(reload_policy="commit")
+        self._writer: tantivy.IndexWriter | None = None
+
+    @classmethod
+    def destroy(cls, path: Path) -> None:
+        shutil.rmtree(path, ignore_errors=True)
+
+    # -- writing ------------------------------------------------------------------------------
+
+    def _get_writer(self) -> tantivy.IndexWriter:
+        if self._writer is None:
+            self._writer = self._index.writer(
+                heap_size=WRITER_HEAP_BYTES, num_threads=self.writer_threads
+            )
+        return self._writer
+
+    def _document(self, doc: SearchDocument) -> Document:
+        document = Document(
+            doc_id=doc.doc_id,
+            key=doc.key,
+            title=doc.title,
+            body=f"{doc.title}\n{doc.abstract}",
+            published=int(doc.published.timestamp()) if doc.published else UNDATED,
+            content_hash=doc.content_hash(),
+        )
+        for name in doc.authors:
+            document.add_text("authors", name)
+        for name in doc.organizations:
+            document.add_text("orgs", name)
+        for term in category_terms(doc.categories):
+            document.add_text("cats", term)
+        return document
+
+    def upsert(self, documents: Sequence[SearchDocument]) -> None:
+        writer = self._get_writer()
+        for doc in documents:
+            # A delete applies to documents added before it in the same commit, so delete-then-add
+            # replaces the old version and keeps the new one.
+            writer.delete_documents_by_term("doc_id", doc.doc_id)
+            writer.add_document(self._document(doc))
+
+    def delete(self, doc_ids: Iterable[int]) -> None:
+        writer = self._get_writer()
+        for doc_id in doc_ids:
+            writer.delete_documents_by_term("doc_id", int(doc_id))
+
+    def commit(self) -> None:
+        if self._writer is None:
+            return
+        self._writer.commit()
+        self._writer.wait_merging_threads()
+        # Dropping the writer releases tantivy's lock, so another process may index next.
+        self._writer = None
+        self._index.reload()
+
+    def rollback(self) -> None:
+        if self._writer is not None:
+            self._writer.rollback()
+            self._writer = None
+
+    # -- queries ------------------------------------------------------------------------------
+
+    def _terms(self, analyzer: tantivy.TextAnalyzer, text: str) -> list[tuple[int, str]]:
+        return [(token.position, token.text) for token in analyzer.pre_tokenize(text).tokens]
+
+    def _field_match(self, field: str, tokens: list[tuple[int, str]]) -> Query | None:
+        """One token: a term query; several: a phrase (positions kept across removed stop words)."""
+        if not tokens:
+            return None
+        if len(tokens) == 1:
+            return Query.term_query(self.schema, field, tokens[0][1])
+        first = tokens[0][0]
+        return Query.phrase_query(self.schema, field, [(pos - first, text) for pos, text in tokens])
+
+    def _text_query(self, query: ParsedQuery) -> Query | None:
+        """Words, each a clause over title (boosted), abstract and authors; any may match."""
+        clauses: list[Query] = []
+        seen: set[str] = set()
+        for word in query.words:
+            stems = [text for _, text in self._terms(self._en, word)]
+            names = [text for _, text in self._terms(self._names, word)]
+            for index, stem in enumerate(stems):
+                if stem in seen:
+                    continue
+                seen.add(stem)
+                per_field = [
+                    Query.term_query(self.schema, "body", stem),
+                    Query.boost_query(
+                        Query.term_query(self.schema, "title", stem), self.title_boost
+                    ),
+                ]
+                if index < len(names):
+                    per_field.append(
+                        Query.boost_query(
+                            Query.term_query(self.schema, "authors", names[index]),
+                            self.authors_boost,
+                        )
+                    )
+                clauses.append(Query.boolean_query([(Occur.Should, q) for q in per_field]))
+        for phrase in query.phrases:
+            # Phrases also score, so papers with the phrase in the title rank first.
+            tokens = self._terms(self._en, phrase)
+            title = self._field_match("title", tokens)
+            if title is not None:
+                clauses.append(Query.boost_query(title, self.title_boost))
+        if not clauses:
+            return None
+        return Query.boolean_query([(Occur.Should, clause) for clause in clauses])
+
+    def _constraints(self, query: ParsedQuery, filters: SearchFilters) -> list[Query] | None:
+        """Clauses every result must meet; ``None`` when a constraint can never match."""
+        must: list[Query] = []
+        for phrase in query.phrases:
+            tokens = self._terms(self._en, phrase)
+            if not tokens:
+                continue  # a phrase of stop words only constrains nothing
+            must.append(self._field_match("body", tokens))
+        for values, field in ((query.authors, "authors"), (query.organizations, "orgs")):
+            for value in values:
+                match = self._field_match(field, self._terms(self._names, value))
+                if match is None:
+                    return None
+                must.append(match)
+        for category in query.categories:
+            must.append(Query.term_query(self.schema, "cats", category.strip().lower()))
+        if filters.categories:
+            terms = [c.strip().lower() for c in filters.categories if c.strip()]
+            if terms:
+                must.append(Query.term_set_query(self.schema, "cats", terms))
+        if filters.published_from or filters.published_to:
+            must.append(
+                Query.range_query(
+                    self.schema,
+                    "published",
+                    FieldType.Integer,
+                    int(filters.published_from.timestamp()) if filters.published_from else 1,
+                    int(filters.published_to.timestamp()) if filters.published_to else 2**62,
+                )
+            )
+        return must
+
+    def _combined(self, query: ParsedQuery, filters: SearchFilters) -> Query | None:
+        must = self._constraints(query, filters)
+        if must is None:
+            return None
+        text = self._text_query(query)
+        if text is None and not must:
+            return None
+        if not must:
+            return text
+        clauses = [(Occur.Must, clause) for clause in must]
+        if text is not None:
+            clauses.append((Occur.Should, text))
+        return Query.boolean_query(clauses)
+
+    def search(
+        self,
+        query: ParsedQuery,
+        filters: SearchFilters,
+        *,
+        limit: int,
+        offset: int = 0,
+        sort: SortOrder = "relevance",
+    ) -> KeywordHits:
+        if query.is_empty and not filters.is_empty:
+            combined: Query | None = Query.all_query()
+            must = self._constraints(query, filters) or []
+            if must:
+                combined = Query.boolean_query([(Occur.Must, clause) for clause in must])
+        else:
+            combined = self._combined(query, filters)
+        if combined is None or limit <= 0:
+            return KeywordHits([], 0)
+        searcher = self._index.searcher()
+        if sort == "relevance":
+            result = searcher.search(combined, limit=limit, offset=offset, count=True)
+        else:
+            order = tantivy.Order.Desc if sort == "newest" else tantivy.Order.Asc
+            result = searcher.search(
+                combined,
+                limit=limit,
+                offset=offset,
+                count=True,
+                order_by_field="published",
+                order=order,
+            )
+        addresses = [address for _, address in result.hits]
+        doc_ids = searcher.fast_field_values("doc_id", addresses) if addresses else []
+        hits = [
+            (int(doc_id), float(score))
+            for (score, _), doc_id in zip(result.hits, doc_ids, strict=True)
+        ]
+        return KeywordHits(hits, int(result.count or 0))
+
+    def satisfying(
+        self, doc_ids: Sequence[int], query: ParsedQuery, filters: SearchFilters
+    ) -> set[int]:
+        if not doc_ids:
+            return set()
+        must = self._constraints(query, filters)
+        if must is None:
+            return set()
+        if not must:
+            return set(doc_ids)
+        restrict = Query.term_set_query(self.schema, "doc_id", [int(i) for i in doc_ids])
+        combined = Query.boolean_query([(Occur.Must, q) for q in [restrict, *must]])
+        searcher = self._index.searcher()
+        result = searcher.search(combined, limit=len(doc_ids), count=False)
+        addresses = [address for _, address in result.hits]
+        return (
+            {int(v) for v in searcher.fast_field_values("doc_id", addresses)}
+            if addresses
+            else set()
+        )
+
+    def stored(self, doc_ids: Sequence[int]) -> dict[int, dict]:
+        """Stored fields (key, title, body, authors) of the given documents."""
+        if not doc_ids:
+            return {}
+        searcher = self._index.searcher()
+        restrict = Query.term_set_query(self.schema, "doc_id", [int(i) for i in doc_ids])
+        result = searcher.search(restrict, limit=len(doc_ids), count=False)
+        out = {}
+        for _, address in result.hits:
+            fields = searcher.doc(address).to_dict()
+            out[int(fields["doc_id"][0])] = fields
+        return out
+
+    def highlight(self, doc_ids: Sequence[int], query: ParsedQuery) -> dict[int, Highlight]:
+        if not doc_ids:
+            return {}
+        searcher = self._index.searcher()
+        restrict = Query.term_set_query(self.schema, "doc_id", [int(i) for i in doc_ids])
+        result = searcher.search(restrict, limit=len(doc_ids), count=False)
+        stems = self._query_stems(query)
+        text = self._text_query(query)
+        phrases = [self._field_match("body", self._terms(self._en, p)) for p in query.phrases]
+        clauses = [q for q in [text, *phrases] if q is not None]
+        generator = None
+        if clauses:
+            generator = SnippetGenerator.create(
+                searcher,
+                Query.boolean_query([(Occur.Should, q) for q in clauses]),
+                self.schema,
+                "body",
+            )
+            generator.set_max_num_chars(SNIPPET_CHARS)
+        out: dict[int, Highlight] = {}
+        for _, address in result.hits:
+            document = searcher.doc(address)
+            doc_id = int(document.get_first("doc_id"))
+            title = document.get_first("title") or ""
+            abstract = (document.get_first("body") or "")[len(title) + 1 :]
+            snippet_html = ""
+            if generator is not None:
+                # Only the abstract is snippeted: the title is shown (and marked) on its own.
+                snippet = generator.snippet_from_doc(Document(body=abstract))
+                if snippet.highlighted():
+                    snippet_html = mark(
+                        snippet.fragment(), [(r.start, r.end) for r in snippet.highlighted()]
+                    )
+            title_html = self._mark_stems(title, stems)
+            out[doc_id] = Highlight(title_html, snippet_html or leading_text(abstract))
+        return out
+
+    def _query_stems(self, query: ParsedQuery) -> set[str]:
+        return {
+            text
+            for part in [*query.words, *query.phrases]
+            for _, text in self._terms(self._en, part)
+        }
+
+    def _mark_stems(self, text: str, stems: set[str]) -> str:
+        """Escaped ``text`` with every word whose stem the query contains wrapped in <mark>.
+
+        The whole title is shown, so it is marked here rather than by the snippet generator, which
+        would pick a fragment. The analyzer's token offsets are character offsets.
+        """
+        if not stems:
+            return html.escape(text)
+        spans = [
+            (token.char_offset_from, token.char_offset_to)
+            for token in self._en.pre_tokenize(text).tokens
+            if token.text in stems
+        ]
+        out: list[str] = []
+        position = 0
+        for start, end in spans:
+            if start < position:
+                continue
+            out.append(html.escape(text[position:start]))
+            out.append(f"<mark>{html.escape(text[start:end])}</mark>")
+            position = end
+        out.append(html.escape(text[position:]))
+        return "".join(out)
+
+    def contents(self) -> IndexContents:
+        searcher = self._index.searcher()
+        total = searcher.num_docs
+        contents = IndexContents()
+        if not total:
+            return contents
+        result = searcher.search(Query.all_query(), limit=total, count=False)
+        for _, address in result.hits:
+            document = searcher.doc(address)
+            contents.hashes[int(document.get_first("doc_id"))] = (
+                document.get_first("content_hash") or ""
+            )
+        return contents
+
+    def __len__(self) -> int:
+        return int(self._index.searcher().num_docs)

@@ -1,0 +1,195 @@
+"""The search engine over plain documents: ranking, fields, phrases, filters, snippets, hostile input."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from dailypapers.search.interfaces import SearchFilters
+from dailypapers.search.query import parse_query
+
+
+def ids(results) -> list[int]:
+    return [hit.doc_id for hit in results.hits]
+
+
+def test_search_ranks_the_paper_about_the_words_first(engine):
+    results = engine.search(parse_query("transformer attention mechanisms"), mode="bm25")
+
+    assert ids(results)[0] == 1
+
+
+def test_search_matches_stemmed_forms(engine):
+    assert ids(engine.search(parse_query("denoise diffusions"), mode="bm25")) == [2]
+
+
+def test_search_matches_accented_words_without_accents(engine):
+    assert ids(engine.search(parse_query("naive cafe"), mode="bm25")) == [3]
+
+
+def test_search_hybrid_finds_a_paraphrase_with_no_shared_word(engine):
+    results = engine.search(parse_query("generating pictures"), mode="hybrid")
+
+    assert results.hits, "the embedding should connect 'generating pictures' to image synthesis"
+    assert ids(results)[0] == 2
+
+
+def test_phrase_must_appear_in_order(engine):
+    assert ids(engine.search(parse_query('"image synthesis"'))) == [2]
+    assert ids(engine.search(parse_query('"synthesis image"'))) == []
+
+
+def test_phrase_with_stop_words_keeps_positions(engine):
+    assert ids(engine.search(parse_query('"state of the art"'))) == [3]
+
+
+def test_author_field_matches_whole_names_not_across_authors(engine):
+    assert ids(engine.search(parse_query('author:"Jonathan Ho"'))) == [2]
+    assert ids(engine.search(parse_query("author:mnih"))) == [5]
+    # "Ho" ends one name and "Ajay" starts the next: not a name on the paper.
+    assert ids(engine.search(parse_query('author:"Ho Ajay"'))) == []
+
+
+def test_author_field_folds_accents(engine):
+    assert ids(engine.search(parse_query("author:zoe"))) == [3]
+
+
+def test_org_and_cat_fields_filter(engine):
+    assert ids(engine.search(parse_query('org:"Google DeepMind"'))) == [5]
+    assert ids(engine.search(parse_query("cat:cs.cv"))) == [4]
+    assert sorted(ids(engine.search(parse_query("cat:stat")))) == [2]
+
+
+def test_field_filters_also_apply_to_semantic_neighbours(engine):
+    results = engine.search(parse_query("neural networks cat:cs.CV"), mode="hybrid")
+
+    assert ids(results) == [4]
+
+
+def test_constraint_only_query_lists_newest_first(engine):
+    results = engine.search(parse_query("cat:cs.lg"))
+
+    assert ids(results) == [2, 1, 5]
+    assert results.sort == "newest"
+
+
+def test_sort_oldest_and_newest(engine):
+    query = parse_query("networks")
+
+    assert ids(engine.search(query, sort="newest")) == [1, 4]
+    assert ids(engine.search(query, sort="oldest")) == [4, 1]
+
+
+def test_published_filter(engine):
+    filters = SearchFilters(published_from=dt.datetime(2016, 1, 1, tzinfo=dt.UTC))
+
+    assert set(
+        ids(engine.search(parse_query("networks learning models"), filters, mode="bm25"))
+    ) == {1, 2}
+
+
+def test_category_filter_accepts_archives(engine):
+    results = engine.search(
+        parse_query("learning"), SearchFilters(categories=("cs.CV", "stat")), mode="bm25"
+    )
+
+    assert sorted(ids(results)) == [2, 4]
+
+
+def test_pagination_does_not_repeat_hits(engine):
+    query = parse_query("learning networks models deep")
+    first = ids(engine.search(query, limit=2, offset=0))
+    second = ids(engine.search(query, limit=2, offset=2))
+
+    assert len(first) == 2 and second and not set(first) & set(second)
+
+
+@pytest.mark.parametrize(
+    "hostile",
+    [
+        '"unbalanced',
+        "(((",
+        "AND OR NOT",
+        "a" * 10_240,
+        "\x00\x1b[2J\x7f",
+        "🦙 模型 \u202e",
+        'author:"',
+        "cat:",
+        "*:* OR 1=1; DROP TABLE papers",
+        "title:(a OR b)^3 ~2",
+    ],
+)
+@pytest.mark.parametrize("mode", ["bm25", "semantic", "hybrid"])
+def test_hostile_queries_return_results_or_nothing_but_never_raise(engine, hostile, mode):
+    results = engine.search(parse_query(hostile), mode=mode)
+
+    assert isinstance(results.hits, list)
+
+
+def test_stop_words_and_punctuation_alone_match_nothing(engine):
+    assert engine.search(parse_query("AND OR NOT")).hits == []
+    assert engine.search(parse_query("((( )))")).hits == []
+
+
+def test_highlight_marks_matches_and_escapes_html(tmp_path):
+    from dailypapers.search.engine import SearchEngine
+    from dailypapers.search.tantivy_index import TantivyKeywordIndex
+    from tests.search.conftest import doc
+
+    keyword = SearchEngine(TantivyKeywordIndex(tmp_path / "k"), None)
+    keyword.index(
+        [doc(1, "<script>alert(1)</script> Transformers", "Plain <b>bold</b> & transformers win.")]
+    )
+    keyword.commit()
+
+    highlight = keyword.highlight([1], parse_query("transformer"))[1]
+
+    assert highlight.title_html == "&lt;script&gt;alert(1)&lt;/script&gt; <mark>Transformers</mark>"
+    assert "&lt;b&gt;bold&lt;/b&gt; &amp; <mark>transformers</mark>" in highlight.snippet_html
+    assert "<script>" not in highlight.snippet_html
+
+
+def test_highlight_handles_non_ascii_offsets(engine):
+    highlight = engine.highlight([3], parse_query("naive cafe reviews"))[3]
+
+    assert (
+        highlight.title_html
+        == "<mark>Naïve</mark> Bayes for <mark>café</mark> <mark>reviews</mark>: the state of the art"
+    )
+    assert "<mark>naive</mark>" in highlight.snippet_html
+
+
+def test_highlight_without_a_match_shows_the_start_of_the_abstract(engine):
+    highlight = engine.highlight([4], parse_query("zzzz"))[4]
+
+    assert highlight.snippet_html.startswith("Deeper neural networks")
+    assert "<mark>" not in highlight.snippet_html
+
+
+def test_similar_excludes_the_document_itself(engine):
+    similar = engine.similar(2, 3)
+
+    assert len(similar) == 3
+    assert 2 not in [doc_id for doc_id, _ in similar]
+    assert [score for _, score in similar] == sorted((score for _, score in similar), reverse=True)
+
+
+def test_reindexing_a_document_replaces_it(engine):
+    from tests.search.conftest import doc
+
+    engine.index([doc(4, "Residual networks revisited", "Now about gardening and tomatoes.")])
+    engine.commit()
+
+    assert ids(engine.search(parse_query("tomatoes"), mode="bm25")) == [4]
+    assert ids(engine.search(parse_query('"residual learning framework"'))) == []
+    assert len(engine.keyword) == 5 and len(engine.vectors) == 5
+
+
+def test_deleted_documents_disappear_from_both_indexes(engine):
+    engine.delete([1])
+    engine.commit()
+
+    assert 1 not in ids(engine.search(parse_query("transformer attention"), mode="hybrid"))
+    assert engine.similar(1, 3) == []
+    assert 1 not in [doc_id for doc_id, _ in engine.similar(2, 4)]
