@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import json
 from dataclasses import dataclass, field
 
 # Bump when the meaning of an indexed field changes: every stored hash then differs and a resume
@@ -44,18 +43,21 @@ class SearchDocument:
 
     def content_hash(self) -> str:
         if not self._hash:
-            payload = json.dumps(
-                [
-                    DOCUMENT_FORMAT,
-                    self.key,
-                    self.title,
-                    self.abstract,
-                    list(self.authors),
-                    list(self.organizations),
-                    list(self.categories),
-                    self.published.isoformat() if self.published else None,
-                ],
-                ensure_ascii=False,
-            )
+            parts = [
+                str(DOCUMENT_FORMAT),
+                self.key,
+                self.title,
+                self.abstract,
+                str(len(self.authors)),
+                *self.authors,
+                str(len(self.organizations)),
+                *self.organizations,
+                str(len(self.categories)),
+                *self.categories,
+                self.published.isoformat() if self.published else "",
+            ]
+            # NUL-separated with list lengths: unambiguous for text without NUL (ingestion strips
+            # control characters). json.dumps here was half the lexical indexing time.
+            payload = "\x00".join(parts)
             self._hash.append(hashlib.sha256(payload.encode("utf-8")).hexdigest())
         return self._hash[0]
