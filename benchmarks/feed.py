@@ -59,7 +59,9 @@ def parse_wrk(output: str) -> tuple[float, float]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--data-dir", type=Path, default=Path("/tmp/dailypapers-bench-feed"))
     parser.add_argument("--duration", type=int, default=15, help="seconds per URL")
     parser.add_argument("--connections", type=int, default=16)
@@ -85,28 +87,58 @@ def main() -> None:
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     server = subprocess.Popen(
-        [str(VENV_BIN / "gunicorn"), "dailypapers.wsgi", "-b", f"127.0.0.1:{port}", "-w", str(args.workers),
-         "--access-logfile", "/dev/null", "--log-level", "warning"],
-        env=env, cwd=ROOT,
+        [
+            str(VENV_BIN / "gunicorn"),
+            "dailypapers.wsgi",
+            "-b",
+            f"127.0.0.1:{port}",
+            "-w",
+            str(args.workers),
+            "--access-logfile",
+            "/dev/null",
+            "--log-level",
+            "warning",
+        ],
+        env=env,
+        cwd=ROOT,
     )
     try:
         day = subprocess.run(
-            [dailypapers, "shell", "-c",
-             "from dailypapers.papers.queries import get_latest_feed_date; print(get_latest_feed_date())"],
-            env=env, cwd=ROOT, check=True, capture_output=True, text=True,
+            [
+                dailypapers,
+                "shell",
+                "-c",
+                "from dailypapers.papers.queries import get_latest_feed_date; print(get_latest_feed_date())",
+            ],
+            env=env,
+            cwd=ROOT,
+            check=True,
+            capture_output=True,
+            text=True,
         ).stdout.strip()
         urls = {
             "day page": f"{base}/papers/date/{day}",
             "/api/daily_papers": f"{base}/api/daily_papers?date={day}",
         }
         wait_for(urls["day page"])
-        print(f"gunicorn workers={args.workers}, wrk -t{args.threads} -c{args.connections} -d{args.duration}s, cores={os.cpu_count()}")
+        print(
+            f"gunicorn workers={args.workers}, wrk -t{args.threads} -c{args.connections} -d{args.duration}s, cores={os.cpu_count()}"
+        )
         for name, url in urls.items():
             for _ in range(args.workers * 4):  # every worker's cache warm
                 urllib.request.urlopen(url, timeout=10).read()
             out = subprocess.run(
-                ["wrk", "--latency", f"-t{args.threads}", f"-c{args.connections}", f"-d{args.duration}s", url],
-                check=True, capture_output=True, text=True,
+                [
+                    "wrk",
+                    "--latency",
+                    f"-t{args.threads}",
+                    f"-c{args.connections}",
+                    f"-d{args.duration}s",
+                    url,
+                ],
+                check=True,
+                capture_output=True,
+                text=True,
             ).stdout
             rps, p99 = parse_wrk(out)
             print(f"{name:<20} {rps:8.0f} req/s   p99 {p99:6.1f} ms   ({url.removeprefix(base)})")

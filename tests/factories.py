@@ -35,7 +35,9 @@ def paper_record(
         authors=[AuthorRecord(name=a) for a in (authors or ["Ada Lovelace", "Alan Turing"])],
         published_at=dt.datetime(2025, 3, 12, tzinfo=dt.UTC),
         upvotes=upvotes,
-        organization=OrganizationRecord(name=organization, fullname=organization) if organization else None,
+        organization=OrganizationRecord(name=organization, fullname=organization)
+        if organization
+        else None,
         daily=DailyRecord(date=day, submitter_name=submitter) if day else None,
         origin="factory",
         **extra,

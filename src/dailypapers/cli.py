@@ -1,9 +1,9 @@
 """The ``dailypapers`` command: ``demo``, ``serve``, ``ingest``, and every Django management command.
 
-    dailypapers demo             import the demo corpus (once) and serve it
-    dailypapers serve            serve with gunicorn on $PORT (default 8000)
-    dailypapers ingest --help    import papers
-    dailypapers migrate          any Django management command
+dailypapers demo             import the demo corpus (once) and serve it
+dailypapers serve            serve with gunicorn on $PORT (default 8000)
+dailypapers ingest --help    import papers
+dailypapers migrate          any Django management command
 """
 
 from __future__ import annotations

@@ -209,7 +209,9 @@ def cache_from_url(url: str) -> dict:
         return {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}
     if parsed.scheme == "dummy":
         return {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}
-    raise ValueError(f"DAILYPAPERS_CACHE_URL must be locmem://, redis://host:port/db or dummy://, got {url!r}")
+    raise ValueError(
+        f"DAILYPAPERS_CACHE_URL must be locmem://, redis://host:port/db or dummy://, got {url!r}"
+    )
 
 
 CACHES = {"default": cache_from_url(CACHE_URL)}

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from dailypapers.papers.models import Author, DailyEntry, HarvestState, Organization, Paper, PaperAuthor
+from dailypapers.papers.models import (
+    Author,
+    DailyEntry,
+    HarvestState,
+    Organization,
+    Paper,
+    PaperAuthor,
+)
 
 
 class PaperAuthorInline(admin.TabularInline):
@@ -25,7 +32,14 @@ class PaperAdmin(admin.ModelAdmin):
     list_filter = ("withdrawn", "primary_category")
     search_fields = ("arxiv_id", "title")
     raw_id_fields = ("organization",)
-    readonly_fields = ("imported_upvotes", "local_upvotes", "upvotes", "sources", "created", "modified")
+    readonly_fields = (
+        "imported_upvotes",
+        "local_upvotes",
+        "upvotes",
+        "sources",
+        "created",
+        "modified",
+    )
     inlines = [PaperAuthorInline, DailyEntryInline]
     list_per_page = 50
     show_full_result_count = False

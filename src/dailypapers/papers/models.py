@@ -32,12 +32,12 @@ class Organization(models.Model):
     def __str__(self) -> str:
         return self.fullname or self.name
 
+    def get_absolute_url(self) -> str:
+        return reverse("orgs.detail", args=[self.name])
+
     @property
     def display_name(self) -> str:
         return self.fullname or self.name
-
-    def get_absolute_url(self) -> str:
-        return reverse("orgs.detail", args=[self.name])
 
 
 class Author(models.Model):
@@ -57,13 +57,19 @@ class Author(models.Model):
 
 class Paper(models.Model):
     arxiv_id = models.CharField(max_length=64, unique=True, help_text="arXiv id without version.")
-    version = models.PositiveSmallIntegerField(null=True, blank=True, help_text="Latest known version.")
+    version = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="Latest known version."
+    )
     title = models.TextField()
     abstract = models.TextField(blank=True)
-    categories = models.JSONField(default=list, blank=True, help_text="arXiv categories, primary first.")
+    categories = models.JSONField(
+        default=list, blank=True, help_text="arXiv categories, primary first."
+    )
     primary_category = models.CharField(max_length=40, blank=True, db_index=True)
     published_at = models.DateTimeField(null=True, blank=True, help_text="arXiv v1 date.")
-    updated_at = models.DateTimeField(null=True, blank=True, help_text="arXiv date of the latest version.")
+    updated_at = models.DateTimeField(
+        null=True, blank=True, help_text="arXiv date of the latest version."
+    )
     comment = models.TextField(blank=True)
     journal_ref = models.TextField(blank=True)
     doi = models.CharField(max_length=300, blank=True)

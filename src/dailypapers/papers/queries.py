@@ -121,7 +121,10 @@ def get_latest_period(kind: PeriodKind = "day") -> Period | None:
 
 def _with_authors(queryset: QuerySet[Paper]) -> QuerySet[Paper]:
     return queryset.select_related("organization", "daily").prefetch_related(
-        Prefetch("authorships", queryset=PaperAuthor.objects.select_related("author").order_by("position"))
+        Prefetch(
+            "authorships",
+            queryset=PaperAuthor.objects.select_related("author").order_by("position"),
+        )
     )
 
 
@@ -204,7 +207,11 @@ def rank_badges(papers: list[Paper], kind: PeriodKind) -> dict[int, Badge]:
 
 
 def query_author_papers(name: str) -> QuerySet[Paper]:
-    return _with_authors(Paper.objects.filter(authorships__author__name=name)).order_by("-published_at", "-arxiv_id").distinct()
+    return (
+        _with_authors(Paper.objects.filter(authorships__author__name=name))
+        .order_by("-published_at", "-arxiv_id")
+        .distinct()
+    )
 
 
 def get_author(name: str) -> Author | None:
