@@ -281,6 +281,15 @@ def test_listing_import_is_idempotent(listing_sample):
 
 
 @pytest.mark.django_db
+def test_kaggle_import_is_idempotent(kaggle_file):
+    first = import_records(kaggle_records(kaggle_file))
+    second = import_records(kaggle_records(kaggle_file))
+
+    assert (first.created, first.skipped) == (49, 0)
+    assert (second.created, second.updated, second.unchanged) == (0, 0, 49)
+
+
+@pytest.mark.django_db
 def test_newer_kaggle_version_updates_the_paper(tmp_path):
     v1 = write_lines(tmp_path / "v1.jsonl", [kaggle_item("2212.00001", title="First title")])
     v2_versions = [
