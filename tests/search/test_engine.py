@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import numpy as np
 import pytest
 
 from dailypapers.search.interfaces import SearchFilters
@@ -193,3 +194,43 @@ def test_deleted_documents_disappear_from_both_indexes(engine):
     assert 1 not in ids(engine.search(parse_query("transformer attention"), mode="hybrid"))
     assert engine.similar(1, 3) == []
     assert 1 not in [doc_id for doc_id, _ in engine.similar(2, 4)]
+
+
+def test_a_commit_by_another_handle_is_visible_at_the_next_search(tmp_path):
+    from dailypapers.search.tantivy_index import TantivyKeywordIndex
+    from tests.search.conftest import doc
+
+    reader = TantivyKeywordIndex(tmp_path / "k")
+    writer = TantivyKeywordIndex(tmp_path / "k")
+    assert len(reader) == 0
+
+    writer.upsert([doc(1, "Mixture of experts routing")])
+    writer.commit()
+
+    assert reader.search(parse_query("experts"), SearchFilters(), limit=5).hits[0][0] == 1
+
+
+def test_missing_model_degrades_hybrid_search_to_keywords_with_a_note(tmp_path):
+    from dailypapers.search.embedder import EmbedderUnavailable
+    from dailypapers.search.engine import SearchEngine
+    from dailypapers.search.hnsw_index import HnswVectorIndex
+    from dailypapers.search.tantivy_index import TantivyKeywordIndex
+    from tests.search.conftest import CORPUS
+
+    def no_model():
+        raise EmbedderUnavailable("the embedding model is not installed")
+
+    engine = SearchEngine(
+        TantivyKeywordIndex(tmp_path / "k"), HnswVectorIndex(tmp_path / "v"), embedder=no_model
+    )
+    engine.keyword.upsert(CORPUS)
+    vectors = np.random.default_rng(0).normal(size=(len(CORPUS), 384)).astype(np.float32)
+    engine.vectors.upsert(
+        [d.doc_id for d in CORPUS], vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+    )
+    engine.commit()
+
+    results = engine.search(parse_query("diffusion"), mode="hybrid")
+
+    assert ids(results) == [2] and results.mode == "bm25"
+    assert "not available" in results.notes[0]

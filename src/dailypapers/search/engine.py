@@ -33,7 +33,7 @@ from dailypapers.search.query import ParsedQuery
 Mode = Literal["bm25", "semantic", "hybrid"]
 MODES: tuple[str, ...] = ("bm25", "semantic", "hybrid")
 # Tuned on the SciFact train split (benchmarks/search_quality.py --sweep); see docs/search.md.
-DEFAULT_FUSION = FusionConfig(method="weighted", semantic_weight=0.5, depth=100)
+DEFAULT_FUSION = FusionConfig(method="weighted", semantic_weight=0.4, depth=100)
 # With filters, most semantic neighbours may fail them; look further before giving up.
 FILTERED_DEPTH_FACTOR = 5
 # Nearest neighbours always exist, even for "(((" or "AND OR NOT". Below this cosine a neighbour

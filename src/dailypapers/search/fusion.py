@@ -17,7 +17,7 @@ Ranking = Sequence[tuple[int, float]]
 @dataclass(frozen=True)
 class FusionConfig:
     method: Literal["rrf", "weighted"] = "weighted"
-    semantic_weight: float = 0.5
+    semantic_weight: float = 0.4
     """Weighted sum: share of the semantic score (the lexical one gets the rest)."""
     rrf_k: int = 60
     depth: int = 100

@@ -152,12 +152,30 @@ class TantivyKeywordIndex:
         self._names = name_analyzer()
         self._index.register_tokenizer("dp_en", english_analyzer())
         self._index.register_tokenizer("dp_name", name_analyzer())
-        self._index.config_reader(reload_policy="commit")
+        # Reloads are explicit (see _searcher) so a commit by another process is seen at once.
+        self._index.config_reader(reload_policy="manual")
         self._writer: tantivy.IndexWriter | None = None
+        self._meta_stamp = self._stamp()
 
     @classmethod
     def destroy(cls, path: Path) -> None:
         shutil.rmtree(path, ignore_errors=True)
+
+    def _stamp(self) -> int | None:
+        if self.path is None:
+            return None
+        try:
+            return (self.path / "meta.json").stat().st_mtime_ns
+        except FileNotFoundError:
+            return None
+
+    def _searcher(self) -> tantivy.Searcher:
+        """A searcher on the latest commit: one stat() of meta.json tells whether it moved."""
+        stamp = self._stamp()
+        if stamp != self._meta_stamp:
+            self._index.reload()
+            self._meta_stamp = stamp
+        return self._index.searcher()
 
     # -- writing ------------------------------------------------------------------------------
 
@@ -206,6 +224,7 @@ class TantivyKeywordIndex:
         # Dropping the writer releases tantivy's lock, so another process may index next.
         self._writer = None
         self._index.reload()
+        self._meta_stamp = self._stamp()
 
     def rollback(self) -> None:
         if self._writer is not None:
@@ -325,7 +344,7 @@ class TantivyKeywordIndex:
             combined = self._combined(query, filters)
         if combined is None or limit <= 0:
             return KeywordHits([], 0)
-        searcher = self._index.searcher()
+        searcher = self._searcher()
         if sort == "relevance":
             result = searcher.search(combined, limit=limit, offset=offset, count=True)
         else:
@@ -358,7 +377,7 @@ class TantivyKeywordIndex:
             return set(doc_ids)
         restrict = Query.term_set_query(self.schema, "doc_id", [int(i) for i in doc_ids])
         combined = Query.boolean_query([(Occur.Must, q) for q in [restrict, *must]])
-        searcher = self._index.searcher()
+        searcher = self._searcher()
         result = searcher.search(combined, limit=len(doc_ids), count=False)
         addresses = [address for _, address in result.hits]
         return (
@@ -371,7 +390,7 @@ class TantivyKeywordIndex:
         """Stored fields (key, title, body, authors) of the given documents."""
         if not doc_ids:
             return {}
-        searcher = self._index.searcher()
+        searcher = self._searcher()
         restrict = Query.term_set_query(self.schema, "doc_id", [int(i) for i in doc_ids])
         result = searcher.search(restrict, limit=len(doc_ids), count=False)
         out = {}
@@ -383,7 +402,7 @@ class TantivyKeywordIndex:
     def highlight(self, doc_ids: Sequence[int], query: ParsedQuery) -> dict[int, Highlight]:
         if not doc_ids:
             return {}
-        searcher = self._index.searcher()
+        searcher = self._searcher()
         restrict = Query.term_set_query(self.schema, "doc_id", [int(i) for i in doc_ids])
         result = searcher.search(restrict, limit=len(doc_ids), count=False)
         stems = self._query_stems(query)
@@ -449,7 +468,7 @@ class TantivyKeywordIndex:
         return "".join(out)
 
     def contents(self) -> IndexContents:
-        searcher = self._index.searcher()
+        searcher = self._searcher()
         total = searcher.num_docs
         contents = IndexContents()
         if not total:
@@ -463,4 +482,4 @@ class TantivyKeywordIndex:
         return contents
 
     def __len__(self) -> int:
-        return int(self._index.searcher().num_docs)
+        return int(self._searcher().num_docs)
