@@ -130,7 +130,11 @@ class Paper(models.Model):
 class PaperAuthor(models.Model):
     """An author's place on a paper; ``position`` keeps the byline order."""
 
-    paper = models.ForeignKey(Paper, on_delete=models.CASCADE, related_name="authorships")
+    # No separate index on paper: unique(paper, position) already serves lookups by paper, and
+    # one index fewer on the biggest table makes bulk imports measurably faster.
+    paper = models.ForeignKey(
+        Paper, on_delete=models.CASCADE, related_name="authorships", db_index=False
+    )
     author = models.ForeignKey(Author, on_delete=models.CASCADE, related_name="authorships")
     position = models.PositiveSmallIntegerField()
     hf_id = models.CharField(max_length=64, blank=True)
