@@ -23,7 +23,7 @@ from __future__ import annotations
 import functools
 import logging
 import operator
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -56,7 +56,11 @@ FILL_BLANK_FIELDS = (
     "ai_keywords",
 )
 # (record attribute, model field) for counts where the largest snapshot wins.
-MAX_FIELDS = (("upvotes", "imported_upvotes"), ("num_comments", "imported_comments"), ("github_stars", "github_stars"))
+MAX_FIELDS = (
+    ("upvotes", "imported_upvotes"),
+    ("num_comments", "imported_comments"),
+    ("github_stars", "github_stars"),
+)
 SQL_CHUNK = 5000  # stays far below SQLite's 32,766 bound variables per statement
 
 
@@ -89,19 +93,33 @@ class ImportStats:
         )
 
 
-def _chunks(items: list, size: int = SQL_CHUNK) -> Iterable[list]:
+def _chunks(items: Sequence[Any], size: int = SQL_CHUNK) -> Iterable[Sequence[Any]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
 
 
-def _insert_rows(model: type, fields: list[str], rows: list[tuple], *, ignore_conflicts: bool = False) -> None:
+def _column(model: type[models.Model], name: str) -> str:
+    field = model._meta.pk if name == "pk" else model._meta.get_field(name)
+    assert isinstance(field, models.Field) and field.column, (
+        f"{model.__name__}.{name} is not a column"
+    )
+    return field.column
+
+
+def _insert_rows(
+    model: type[models.Model],
+    fields: list[str],
+    rows: Sequence[Sequence[Any]],
+    *,
+    ignore_conflicts: bool = False,
+) -> None:
     """INSERT plain value tuples with ``executemany``. For the author tables, where rows are many
     and trivial, building a model instance per row was most of an import's time (bulk_create).
     Only for columns whose Python values the driver adapts as they are (ints, strings, bools)."""
     if not rows:
         return
     quote = connection.ops.quote_name
-    columns = ", ".join(quote(model._meta.get_field(name).column) for name in fields)
+    columns = ", ".join(quote(_column(model, name)) for name in fields)
     placeholders = ", ".join(["%s"] * len(fields))
     sql = f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES ({placeholders})"
     if ignore_conflicts:
@@ -111,12 +129,12 @@ def _insert_rows(model: type, fields: list[str], rows: list[tuple], *, ignore_co
             cursor.executemany(sql, chunk)
 
 
-def _select_ids(model: type, key_field: str, keys: list) -> dict:
+def _select_ids(model: type[models.Model], key_field: str, keys: list) -> dict:
     """``{key: pk}`` for the rows whose ``key_field`` is in ``keys``: a plain ``IN`` query, as the
     ORM's ``__in`` lookup converts each of thousands of values one by one."""
     quote = connection.ops.quote_name
-    column = quote(model._meta.get_field(key_field).column)
-    sql = f"SELECT {column}, {quote(model._meta.pk.column)} FROM {quote(model._meta.db_table)} WHERE {column} IN "
+    column = quote(_column(model, key_field))
+    sql = f"SELECT {column}, {quote(_column(model, 'pk'))} FROM {quote(model._meta.db_table)} WHERE {column} IN "
     found: dict = {}
     with connection.cursor() as cursor:
         for chunk in _chunks(keys):
@@ -127,7 +145,13 @@ def _select_ids(model: type, key_field: str, keys: list) -> dict:
 
 # Columns whose Python values the database drivers take as they are; every other field (dates,
 # JSON) goes through Django's own conversion for the connected database.
-_PLAIN_FIELDS = (models.CharField, models.TextField, models.IntegerField, models.BooleanField, models.ForeignKey)
+_PLAIN_FIELDS = (
+    models.CharField,
+    models.TextField,
+    models.IntegerField,
+    models.BooleanField,
+    models.ForeignKey,
+)
 
 
 def _insert_papers(papers: list[Paper]) -> None:
@@ -200,9 +224,24 @@ def _author_tuples(record: PaperRecord) -> list[tuple[str, str, bool]]:
 class _PaperState:
     """The in-memory view of one paper while a batch is merged."""
 
-    __slots__ = ("paper", "authors", "authors_changed", "daily", "daily_changed", "changed", "is_new", "org_name")
+    __slots__ = (
+        "paper",
+        "authors",
+        "authors_changed",
+        "daily",
+        "daily_changed",
+        "changed",
+        "is_new",
+        "org_name",
+    )
 
-    def __init__(self, paper: Paper, authors: list[tuple[str, str, bool]], daily: DailyEntry | None, is_new: bool):
+    def __init__(
+        self,
+        paper: Paper,
+        authors: list[tuple[str, str, bool]],
+        daily: DailyEntry | None,
+        is_new: bool,
+    ):
         self.paper = paper
         self.authors = authors
         self.authors_changed = False
@@ -222,7 +261,9 @@ def _set(state: _PaperState, name: str, value: Any) -> None:
 def _apply(state: _PaperState, record: PaperRecord) -> None:
     paper = state.paper
     stored_sources = set(paper.sources or [])
-    newer_version = record.version is not None and (paper.version is None or record.version > paper.version)
+    newer_version = record.version is not None and (
+        paper.version is None or record.version > paper.version
+    )
     authority_takes_over = record.source in ARXIV_SOURCES and not (stored_sources & ARXIV_SOURCES)
     # A new paper starts blank, so its first record fills every field; later records in the same
     # batch must then merge exactly as they would in a later run (never "is_new -> overwrite").
@@ -254,12 +295,19 @@ def _apply(state: _PaperState, record: PaperRecord) -> None:
             _set(state, name, value)
     for record_name, model_name in MAX_FIELDS:
         value = getattr(record, record_name)
-        if value is not None and (getattr(paper, model_name) is None or value > getattr(paper, model_name)):
+        if value is not None and (
+            getattr(paper, model_name) is None or value > getattr(paper, model_name)
+        ):
             _set(state, model_name, value)
     if "imported_upvotes" in state.changed:
         _set(state, "upvotes", paper.imported_upvotes + paper.local_upvotes)
 
-    if record.organization and record.organization.name and paper.organization_id is None and state.org_name is None:
+    if (
+        record.organization
+        and record.organization.name
+        and paper.organization_id is None
+        and state.org_name is None
+    ):
         state.org_name = record.organization.name
         state.changed.add("organization")
 
@@ -320,7 +368,7 @@ def _paper_template() -> tuple[tuple[Callable[[], Any] | None, Any], ...]:
 def _new_paper(record: PaperRecord) -> Paper:
     # Positional arguments in field order, as Django's own ``from_db`` builds instances: keyword
     # construction asks every field for its default and was a sixth of a bulk import's time.
-    paper = Paper(*[factory() if factory else constant for factory, constant in _paper_template()])
+    paper = Paper(*[factory() if factory else constant for factory, constant in _paper_template()])  # type: ignore[misc]
     paper.arxiv_id, paper.title, paper.version = record.arxiv_id, "", record.version
     return paper
 
@@ -359,7 +407,9 @@ class Importer:
                 changed_ids, counts = self._merge_batch(batch)
         except Exception as exc:  # a batch that cannot be written is retried record by record
             if len(batch) == 1:
-                self.stats.add_skip(Skipped(batch[0].origin or batch[0].arxiv_id, f"could not be stored: {exc}"))
+                self.stats.add_skip(
+                    Skipped(batch[0].origin or batch[0].arxiv_id, f"could not be stored: {exc}")
+                )
                 self._progress(1)
                 return
             log.warning("batch of %d failed (%s); retrying one record at a time", len(batch), exc)
@@ -402,11 +452,16 @@ class Importer:
         for record in batch:
             state = states.get(record.arxiv_id)
             if state is None:
-                paper = existing.get(record.arxiv_id)
-                if paper is None:
+                stored = existing.get(record.arxiv_id)
+                if stored is None:
                     state = _PaperState(_new_paper(record), [], None, is_new=True)
                 else:
-                    state = _PaperState(paper, list(authors_by_pk[paper.pk]), daily_by_pk.get(paper.pk), is_new=False)
+                    state = _PaperState(
+                        stored,
+                        list(authors_by_pk[stored.pk]),
+                        daily_by_pk.get(stored.pk),
+                        is_new=False,
+                    )
                 states[record.arxiv_id] = state
             _apply(state, record)
             if state.is_new and not state.paper.title:
@@ -415,7 +470,9 @@ class Importer:
         self._resolve_organizations(states.values(), batch)
         new_states = [s for s in states.values() if s.is_new]
         changed_states = [
-            s for s in states.values() if not s.is_new and (s.changed or s.authors_changed or s.daily_changed)
+            s
+            for s in states.values()
+            if not s.is_new and (s.changed or s.authors_changed or s.daily_changed)
         ]
         _insert_papers([s.paper for s in new_states])
         update_fields = sorted({f for s in changed_states for f in s.changed} - {"organization"})
@@ -425,7 +482,11 @@ class Importer:
             now = timezone.now()
             for s in changed_states:
                 s.paper.modified = now
-            Paper.objects.bulk_update([s.paper for s in changed_states if s.changed], update_fields + ["modified"], batch_size=500)
+            Paper.objects.bulk_update(
+                [s.paper for s in changed_states if s.changed],
+                update_fields + ["modified"],
+                batch_size=500,
+            )
 
         self._write_authors([s for s in new_states + changed_states if s.authors_changed])
         self._write_daily([s for s in new_states + changed_states if s.daily_changed])
@@ -436,8 +497,14 @@ class Importer:
         counts = (len(new_states), len(changed_states), unchanged)
         return [s.paper.pk for s in new_states + changed_states], counts
 
-    def _resolve_organizations(self, states: Iterable[_PaperState], batch: list[PaperRecord]) -> None:
-        wanted = {r.organization.name: r.organization for r in batch if r.organization and r.organization.name}
+    def _resolve_organizations(
+        self, states: Iterable[_PaperState], batch: list[PaperRecord]
+    ) -> None:
+        wanted = {
+            r.organization.name: r.organization
+            for r in batch
+            if r.organization and r.organization.name
+        }
         pending = [s for s in states if s.org_name]
         if not pending:
             return
@@ -474,7 +541,8 @@ class Importer:
         _insert_rows(PaperAuthor, ["paper", "author", "position", "hf_id", "hidden"], rows)
 
     def _write_daily(self, states: list[_PaperState]) -> None:
-        creates, updates = [], []
+        creates: list[DailyEntry] = []
+        updates: list[DailyEntry] = []
         for s in states:
             entry = s.daily
             assert entry is not None
@@ -487,7 +555,14 @@ class Importer:
         if updates:
             DailyEntry.objects.bulk_update(
                 updates,
-                ["date", "submitted_at", "submitter_name", "submitter_fullname", "submitter_avatar_url", "media_urls"],
+                [
+                    "date",
+                    "submitted_at",
+                    "submitter_name",
+                    "submitter_fullname",
+                    "submitter_avatar_url",
+                    "media_urls",
+                ],
                 batch_size=500,
             )
 

@@ -265,7 +265,7 @@ class ArxivApiClient:
         sort_order: str = "descending",
     ) -> FeedPage:
         """One call. Raises ``ArxivApiError`` (error feed) or ``UpstreamError`` (HTTP trouble)."""
-        params = {
+        params: dict[str, str | int] = {
             "search_query": search_query,
             "id_list": ",".join(id_list),
             "sortBy": sort_by,

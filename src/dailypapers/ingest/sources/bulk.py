@@ -45,7 +45,9 @@ def _open(path: Path) -> IO[bytes]:
     # Sniff the gzip magic rather than trust the name: ``.json`` files are often gzipped copies.
     with path.open("rb") as probe:
         gzipped = probe.read(2) == b"\x1f\x8b"
-    return gzip.open(path, "rb") if gzipped else path.open("rb")
+    if gzipped:
+        return gzip.open(path, "rb")  # type: ignore[return-value]  # GzipFile is an IO[bytes]
+    return path.open("rb")
 
 
 def _read_lines(
@@ -143,7 +145,8 @@ def record_from_kaggle(item: dict[str, Any], origin: str) -> PaperRecord:
     title = clean_text(_str(item.get("title")))
     if not title:
         raise LineError(f"{arxiv_id}: no title")
-    versions = item.get("versions") if isinstance(item.get("versions"), list) else []
+    raw_versions = item.get("versions")
+    versions: list[Any] = raw_versions if isinstance(raw_versions, list) else []
     numbers: list[int] = []
     for entry in versions:
         label = _str(entry.get("version")) if isinstance(entry, dict) else ""
