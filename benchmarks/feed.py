@@ -103,19 +103,23 @@ def main() -> None:
         cwd=ROOT,
     )
     try:
-        day = subprocess.run(
-            [
-                dailypapers,
-                "shell",
-                "-c",
-                "from dailypapers.papers.queries import get_latest_feed_date; print(get_latest_feed_date())",
-            ],
-            env=env,
-            cwd=ROOT,
-            check=True,
-            capture_output=True,
-            text=True,
-        ).stdout.strip()
+        day = (
+            subprocess.run(
+                [
+                    dailypapers,
+                    "shell",
+                    "-c",
+                    "from dailypapers.papers.queries import get_latest_feed_date; print(get_latest_feed_date())",
+                ],
+                env=env,
+                cwd=ROOT,
+                check=True,
+                capture_output=True,
+                text=True,
+            )
+            .stdout.strip()
+            .splitlines()[-1]
+        )  # the shell may print its auto-import notice first
         urls = {
             "day page": f"{base}/papers/date/{day}",
             "/api/daily_papers": f"{base}/api/daily_papers?date={day}",
