@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import secrets
 from pathlib import Path
+from typing import NamedTuple
 from urllib.parse import parse_qs, unquote, urlparse
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -257,3 +258,32 @@ LOGGING = {
 }
 
 NINJA_PAGINATION_MAX_LIMIT = 100
+
+
+class RateLimit(NamedTuple):
+    count: int
+    seconds: int
+
+
+def parse_rate_limits(text: str) -> dict[str, RateLimit]:
+    """``"login=10/300,vote=120/60"`` -> ``{"login": RateLimit(10, 300), ...}``."""
+    limits = {}
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        try:
+            action, spec = part.split("=", 1)
+            count, seconds = spec.split("/", 1)
+            limits[action.strip()] = RateLimit(int(count), int(seconds))
+        except ValueError:
+            raise ValueError(
+                f"DAILYPAPERS_RATE_LIMITS: {part!r} is not action=count/seconds"
+            ) from None
+    return limits
+
+
+# Attempts allowed per window, by action; a shared Redis cache makes them exact across workers.
+RATE_LIMITS = parse_rate_limits(
+    env(
+        "RATE_LIMITS",
+        "login=10/300,signup=5/3600,password_reset=5/3600,submit=20/3600,vote=120/60,comment=20/300",
+    )
+)
