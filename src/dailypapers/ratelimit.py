@@ -27,7 +27,7 @@ def client_ip(request: HttpRequest) -> str:
 def hit(action: str, key: str) -> int:
     """Count one attempt; return 0 when allowed, else the seconds until the window ends."""
     limit = settings.RATE_LIMITS.get(action)
-    if limit is None or limit.count <= 0:
+    if limit is None or limit.attempts <= 0:
         return 0
     window = int(time.time() // limit.seconds)
     digest = hashlib.sha256(f"{action}:{key}".encode()).hexdigest()[:32]
@@ -40,7 +40,7 @@ def hit(action: str, key: str) -> int:
         except ValueError:  # expired between add and incr
             cache.add(cache_key, 1, timeout=limit.seconds + 1)
             count = 1
-    if count <= limit.count:
+    if count <= limit.attempts:
         return 0
     return max(1, int((window + 1) * limit.seconds - time.time()))
 

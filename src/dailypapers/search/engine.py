@@ -194,5 +194,10 @@ class SearchEngine:
         neighbours = self.vectors.search(vector, k + 1)
         return [(other, score) for other, score in neighbours if other != doc_id][:k]
 
-    def highlight(self, doc_ids: Sequence[int], query: ParsedQuery) -> dict[int, Highlight]:
-        return self.keyword.highlight(doc_ids, query)
+    def highlight(
+        self,
+        doc_ids: Sequence[int],
+        query: ParsedQuery,
+        texts: dict[int, tuple[str, str]] | None = None,
+    ) -> dict[int, Highlight]:
+        return self.keyword.highlight(doc_ids, query, texts)

@@ -90,7 +90,14 @@ class KeywordIndex(Protocol):
         """Which of ``doc_ids`` meet the query's constraints and the filters (words ignored)."""
         ...
 
-    def highlight(self, doc_ids: Sequence[int], query: ParsedQuery) -> dict[int, Highlight]: ...
+    def highlight(
+        self,
+        doc_ids: Sequence[int],
+        query: ParsedQuery,
+        texts: dict[int, tuple[str, str]] | None = None,
+    ) -> dict[int, Highlight]:
+        """Marked title and snippet; ``texts`` (title, abstract) when the caller has them."""
+        ...
 
     def contents(self) -> IndexContents: ...
 

@@ -103,7 +103,8 @@ def search(
     found = engine.search(parsed, filters, sort=sort, limit=limit, offset=offset, mode=mode)
     ids = [hit.doc_id for hit in found.hits]
     papers = _papers_by_id(ids)
-    highlights = engine.highlight([i for i in ids if i in papers], parsed)
+    texts = {pk: (paper.title, paper.abstract) for pk, paper in papers.items()}
+    highlights = engine.highlight([i for i in ids if i in papers], parsed, texts)
     hits = []
     for hit in found.hits:
         paper = papers.get(hit.doc_id)

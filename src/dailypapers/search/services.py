@@ -246,9 +246,11 @@ def _index_batch(
         if doc.doc_id not in entries
         or entries[doc.doc_id].embedding_hash != doc.embedding_hash(MODEL_ID)
     ]
-    fresh = engine.embed_documents(
-        to_embed, on_progress=(lambda n: progress("embed", n, None)) if progress else None
-    )
+    fresh = np.zeros((0, DIMENSIONS), dtype=np.float32)
+    if to_embed:  # a batch of deletions only must not load the model
+        fresh = engine.embed_documents(
+            to_embed, on_progress=(lambda n: progress("embed", n, None)) if progress else None
+        )
     vectors_by_id = {doc.doc_id: fresh[row] for row, doc in enumerate(to_embed)}
     vectors = (
         np.stack(

@@ -30,7 +30,6 @@ from tantivy import (
     Filter,
     Occur,
     Query,
-    SnippetGenerator,
     TextAnalyzerBuilder,
     Tokenizer,
 )
@@ -102,21 +101,6 @@ def category_terms(categories: Iterable[str]) -> list[str]:
         if archive != value:
             terms.append(archive)
     return list(dict.fromkeys(terms))
-
-
-def mark(fragment: str, ranges: Sequence[tuple[int, int]]) -> str:
-    """Escaped HTML of ``fragment`` with the byte ranges (tantivy's offsets) wrapped in <mark>."""
-    data = fragment.encode("utf-8")
-    out: list[str] = []
-    position = 0
-    for start, end in sorted(ranges):
-        if start < position or end > len(data) or start >= end:
-            continue
-        out.append(html.escape(data[position:start].decode("utf-8", "replace")))
-        out.append(f"<mark>{html.escape(data[start:end].decode('utf-8', 'replace'))}</mark>")
-        position = end
-    out.append(html.escape(data[position:].decode("utf-8", "replace")))
-    return "".join(out)
 
 
 def leading_text(text: str, limit: int = SNIPPET_CHARS) -> str:
@@ -399,42 +383,75 @@ class TantivyKeywordIndex:
             out[int(fields["doc_id"][0])] = fields
         return out
 
-    def highlight(self, doc_ids: Sequence[int], query: ParsedQuery) -> dict[int, Highlight]:
-        if not doc_ids:
-            return {}
-        searcher = self._searcher()
-        restrict = Query.term_set_query(self.schema, "doc_id", [int(i) for i in doc_ids])
-        result = searcher.search(restrict, limit=len(doc_ids), count=False)
+    def texts(self, doc_ids: Sequence[int]) -> dict[int, tuple[str, str]]:
+        """(title, abstract) of the given documents, from the index's stored fields."""
+        return {
+            doc_id: (fields["title"][0], fields["body"][0][len(fields["title"][0]) + 1 :])
+            for doc_id, fields in self.stored(doc_ids).items()
+        }
+
+    def highlight(
+        self,
+        doc_ids: Sequence[int],
+        query: ParsedQuery,
+        texts: dict[int, tuple[str, str]] | None = None,
+    ) -> dict[int, Highlight]:
+        """Marked title and a ~300-character snippet of the abstract around the most query words.
+
+        ``texts`` (title, abstract) spares reading stored fields when the caller has the papers
+        already. Our own highlighter rather than tantivy's SnippetGenerator: the same analyzer
+        finds the words, and it took a third of the time (145 us per document in tantivy).
+        """
+        if texts is None:
+            texts = self.texts(doc_ids)
         stems = self._query_stems(query)
-        text = self._text_query(query)
-        phrases = [self._field_match("body", self._terms(self._en, p)) for p in query.phrases]
-        clauses = [q for q in [text, *phrases] if q is not None]
-        generator = None
-        if clauses:
-            generator = SnippetGenerator.create(
-                searcher,
-                Query.boolean_query([(Occur.Should, q) for q in clauses]),
-                self.schema,
-                "body",
-            )
-            generator.set_max_num_chars(SNIPPET_CHARS)
         out: dict[int, Highlight] = {}
-        for _, address in result.hits:
-            document = searcher.doc(address)
-            doc_id = int(document.get_first("doc_id"))
-            title = document.get_first("title") or ""
-            abstract = (document.get_first("body") or "")[len(title) + 1 :]
-            snippet_html = ""
-            if generator is not None:
-                # Only the abstract is snippeted: the title is shown (and marked) on its own.
-                snippet = generator.snippet_from_doc(Document(body=abstract))
-                if snippet.highlighted():
-                    snippet_html = mark(
-                        snippet.fragment(), [(r.start, r.end) for r in snippet.highlighted()]
-                    )
-            title_html = self._mark_stems(title, stems)
-            out[doc_id] = Highlight(title_html, snippet_html or leading_text(abstract))
+        for doc_id in doc_ids:
+            if doc_id not in texts:
+                continue
+            title, abstract = texts[doc_id]
+            out[doc_id] = Highlight(self._mark_stems(title, stems), self._snippet(abstract, stems))
         return out
+
+    def _snippet(self, text: str, stems: set[str], limit: int = SNIPPET_CHARS) -> str:
+        """The window of ``limit`` characters holding the most distinct query stems, marked."""
+        text = " ".join(text.split())
+        spans = (
+            [
+                (token.char_offset_from, token.char_offset_to, token.text)
+                for token in self._en.pre_tokenize(text).tokens
+                if token.text in stems
+            ]
+            if stems
+            else []
+        )
+        if not spans:
+            return leading_text(text, limit)
+        best_start, best_count = spans[0][0], 0
+        for i, (start, _, _) in enumerate(spans):
+            distinct = {stem for s, e, stem in spans[i:] if e <= start + limit}
+            if len(distinct) > best_count:
+                best_start, best_count = start, len(distinct)
+        # Start a little before the first match, at a word boundary, and end at one.
+        begin = max(0, best_start - 60)
+        if begin > 0:
+            space = text.find(" ", begin)
+            begin = space + 1 if 0 <= space < best_start else begin
+        end = min(len(text), begin + limit)
+        if end < len(text):
+            space = text.rfind(" ", begin, end)
+            end = space if space > best_start else end
+        html_parts = ["…" if begin > 0 else ""]
+        position = begin
+        for start, stop, _ in spans:
+            if start < position or stop > end:
+                continue
+            html_parts.append(html.escape(text[position:start]))
+            html_parts.append(f"<mark>{html.escape(text[start:stop])}</mark>")
+            position = stop
+        html_parts.append(html.escape(text[position:end]))
+        html_parts.append("…" if end < len(text) else "")
+        return "".join(html_parts)
 
     def _query_stems(self, query: ParsedQuery) -> set[str]:
         return {
