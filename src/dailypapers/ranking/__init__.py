@@ -1,0 +1,1 @@
+"""Ranking: pure functions that order papers (trending). No database, no Django models."""
