@@ -138,6 +138,11 @@ INSTALLED_APPS = [
     "dailypapers.ingest",
     "dailypapers.search",
     "dailypapers.web",
+    "dailypapers.community",
+    "dailypapers.feeds",
+    "dailypapers.tasks",
+    # huey's Django integration: the HUEY setting below, db_task, run_huey (`dailypapers worker`).
+    "huey.contrib.djhuey",
 ]
 
 MIDDLEWARE = [
@@ -287,3 +292,53 @@ RATE_LIMITS = parse_rate_limits(
         "login=10/300,signup=5/3600,password_reset=5/3600,submit=20/3600,vote=120/60,comment=20/300",
     )
 )
+
+
+def huey_from_url(url: str, data_dir: Path, *, immediate: bool, workers: int) -> dict:
+    """huey's Django settings: ``""`` (a SQLite file in the data dir), ``sqlite:///path`` or
+    ``redis://host:6379/0``. Tasks run in ``dailypapers worker``; ``immediate`` runs them inline."""
+    parsed = urlparse(url)
+    common = {
+        "name": "dailypapers",
+        "immediate": immediate,
+        "utc": True,
+        "results": False,  # no task's return value is read: do not store them
+        "consumer": {"workers": workers, "worker_type": "thread", "periodic": True},
+    }
+    if not url or parsed.scheme == "sqlite":
+        name = unquote(parsed.path)[1:] if url else ""
+        path = data_dir / "huey.sqlite3" if not name else Path(name)
+        if not path.is_absolute():
+            path = Path.cwd() / path
+        # timeout: seconds to wait for the file's write lock while several processes enqueue.
+        return {**common, "huey_class": "huey.SqliteHuey", "filename": str(path), "timeout": 30}
+    if parsed.scheme in {"redis", "rediss"}:
+        return {**common, "huey_class": "huey.RedisHuey", "url": url}
+    raise ValueError(
+        f"DAILYPAPERS_HUEY_URL must be empty, sqlite:///path or redis://host:port/db, got {url!r}"
+    )
+
+
+HUEY_WORKERS = env_int("HUEY_WORKERS", 2)
+if HUEY_WORKERS < 1:
+    raise ValueError(f"DAILYPAPERS_HUEY_WORKERS must be at least 1, got {HUEY_WORKERS}")
+HUEY = huey_from_url(
+    env("HUEY_URL"),
+    DATA_DIR,
+    immediate=env_bool("HUEY_IMMEDIATE", False),
+    workers=HUEY_WORKERS,
+)
+
+# Trending (docs/trending.md): a vote's weight halves every half-life; the worker recomputes every
+# score every TRENDING_INTERVAL_MINUTES to take in imports and GitHub star growth.
+TRENDING_HALF_LIFE_HOURS = env_float("TRENDING_HALF_LIFE_HOURS", 24.0)
+if not TRENDING_HALF_LIFE_HOURS > 0:
+    raise ValueError(
+        f"DAILYPAPERS_TRENDING_HALF_LIFE_HOURS must be positive, got {TRENDING_HALF_LIFE_HOURS}"
+    )
+TRENDING_INTERVAL_MINUTES = env_int("TRENDING_INTERVAL_MINUTES", 10)
+if not 1 <= TRENDING_INTERVAL_MINUTES <= 60:
+    raise ValueError(
+        "DAILYPAPERS_TRENDING_INTERVAL_MINUTES must be between 1 and 60, "
+        f"got {TRENDING_INTERVAL_MINUTES}"
+    )
