@@ -137,6 +137,7 @@ INSTALLED_APPS = [
     "dailypapers.papers",
     "dailypapers.ingest",
     "dailypapers.search",
+    "dailypapers.accounts",
     "dailypapers.web",
     "dailypapers.community",
     "dailypapers.feeds",
@@ -189,6 +190,10 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
+LOGIN_URL = "accounts.login"
+LOGIN_REDIRECT_URL = "papers.feed"
+LOGOUT_REDIRECT_URL = "papers.feed"
+
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
 USE_I18N = False
@@ -234,6 +239,95 @@ if HTTPS:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_HSTS_SECONDS = 31536000
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("MAX_REQUEST_BYTES", 1_048_576)
+
+
+def email_from_url(url: str) -> dict:
+    """``smtp://user:pass@host:587?starttls=true``, ``smtps://user:pass@host:465``, ``console://``,
+    ``file:///folder`` or ``dummy://`` -> Django's EMAIL_* settings."""
+    parsed = urlparse(url)
+    scheme = parsed.scheme
+    if scheme == "console":
+        return {"EMAIL_BACKEND": "django.core.mail.backends.console.EmailBackend"}
+    if scheme == "dummy":
+        return {"EMAIL_BACKEND": "django.core.mail.backends.dummy.EmailBackend"}
+    if scheme == "file" and parsed.path:
+        return {
+            "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+            "EMAIL_FILE_PATH": unquote(parsed.path),
+        }
+    if scheme in {"smtp", "smtps"} and parsed.hostname:
+        query = {key: values[-1].lower() for key, values in parse_qs(parsed.query).items()}
+        starttls = query.get("starttls", "false") in {"1", "true", "yes", "on"}
+        if starttls and scheme == "smtps":
+            raise ValueError("DAILYPAPERS_EMAIL_URL: smtps:// is TLS already; drop ?starttls")
+        return smtp_email_settings(
+            host=parsed.hostname,
+            port=parsed.port or 0,
+            user=unquote(parsed.username or ""),
+            password=unquote(parsed.password or ""),
+            starttls=starttls,
+            tls=scheme == "smtps",
+        )
+    # The URL may hold a password: name only its scheme.
+    raise ValueError(
+        "DAILYPAPERS_EMAIL_URL must be smtp://host, smtps://host, console://, file:///folder "
+        f"or dummy://, got a {scheme or 'schemeless'}: URL"
+    )
+
+
+def smtp_email_settings(
+    *, host: str, port: int, user: str, password: str, starttls: bool, tls: bool
+) -> dict:
+    if starttls and tls:
+        raise ValueError("DAILYPAPERS_EMAIL_STARTTLS and DAILYPAPERS_EMAIL_TLS exclude each other")
+    return {
+        "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+        "EMAIL_HOST": host,
+        "EMAIL_PORT": port or (465 if tls else 587 if starttls else 25),
+        "EMAIL_HOST_USER": user,
+        "EMAIL_HOST_PASSWORD": password,
+        "EMAIL_USE_TLS": starttls,
+        "EMAIL_USE_SSL": tls,
+    }
+
+
+# Email: DAILYPAPERS_EMAIL_URL, or DAILYPAPERS_EMAIL_HOST and its companions, means SMTP; with
+# neither, messages are printed to stdout (development: the confirmation link shows in the log).
+_email_url = env("EMAIL_URL")
+_email_parts = {
+    "host": env("EMAIL_HOST"),
+    "port": env_int("EMAIL_PORT", 0),
+    "user": env("EMAIL_USER"),
+    "password": env("EMAIL_PASSWORD"),
+    "starttls": env_bool("EMAIL_STARTTLS", False),
+    "tls": env_bool("EMAIL_TLS", False),
+}
+if _email_url and any(_email_parts.values()):
+    raise ValueError(
+        "DAILYPAPERS_EMAIL_URL and DAILYPAPERS_EMAIL_HOST/PORT/USER/PASSWORD/STARTTLS/TLS "
+        "exclude each other: set the URL or the parts"
+    )
+if _email_url:
+    EMAIL = email_from_url(_email_url)
+elif _email_parts["host"]:
+    EMAIL = smtp_email_settings(**_email_parts)
+elif any(_email_parts.values()):
+    raise ValueError(
+        "DAILYPAPERS_EMAIL_PORT/USER/PASSWORD/STARTTLS/TLS need DAILYPAPERS_EMAIL_HOST"
+    )
+else:
+    EMAIL = email_from_url("console://")
+EMAIL_BACKEND = EMAIL["EMAIL_BACKEND"]
+EMAIL_HOST = EMAIL.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = EMAIL.get("EMAIL_PORT", 25)
+EMAIL_HOST_USER = EMAIL.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = EMAIL.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = EMAIL.get("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = EMAIL.get("EMAIL_USE_SSL", False)
+EMAIL_FILE_PATH = EMAIL.get("EMAIL_FILE_PATH")
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT_SECONDS", 10)
+DEFAULT_FROM_EMAIL = env("EMAIL_FROM", f"{SITE_NAME} <noreply@localhost>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # Upstreams: every network client reads its base URL here so tests can point it at a local server.
 HF_API_URL = env("HF_API_URL", "https://huggingface.co").rstrip("/")

@@ -8,5 +8,6 @@ from dailypapers.api.routes import api
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", api.urls),
+    path("", include("dailypapers.accounts.urls")),
     path("", include("dailypapers.web.urls")),
 ]

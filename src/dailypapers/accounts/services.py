@@ -1,0 +1,216 @@
+"""Writes of the accounts feature: sign-up, email confirmation, profile edits, API tokens.
+
+Views and the API call these; nothing here knows about HTTP. Emails go out through
+``accounts.emails`` after the surrounding transaction commits, so a rolled-back sign-up never
+sends a link to an account that does not exist.
+
+Email links carry signed, expiring tokens (``TimestampSigner``). A confirmation link is single-use
+because confirming sets ``Profile.email_verified_at`` with a conditional UPDATE: the second use,
+or two uses racing, find nothing left to update.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from typing import Literal
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.contrib.auth.models import User
+from django.core import signing
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+
+from dailypapers.accounts import emails
+from dailypapers.accounts.models import ApiToken, Profile
+
+VERIFY_SALT = "dailypapers.accounts.verify-email"
+VERIFY_MAX_AGE = dt.timedelta(days=3)
+TOKEN_PREFIX = "dp_"
+TOKEN_PREFIX_LENGTH = len(TOKEN_PREFIX) + 8
+# A presented token longer than this is not one of ours: refuse it before hashing anything.
+TOKEN_MAX_LENGTH = 100
+MAX_TOKENS_PER_USER = 20
+LAST_USED_RESOLUTION = dt.timedelta(minutes=1)
+
+
+class UsernameTaken(Exception):
+    """Another account has this username (checked case-insensitively)."""
+
+
+class TooManyTokens(Exception):
+    """The user already has ``MAX_TOKENS_PER_USER`` tokens."""
+
+
+def normalize_email(email: str) -> str:
+    return BaseUserManager.normalize_email(email.strip())
+
+
+def username_taken(username: str) -> bool:
+    return get_user_model().objects.filter(username__iexact=username).exists()
+
+
+def email_taken(email: str) -> bool:
+    return get_user_model().objects.filter(email__iexact=normalize_email(email)).exists()
+
+
+def absolute_url(path: str) -> str:
+    # Links in emails use the configured public URL, never the request's Host header.
+    return f"{settings.SITE_URL}{path}"
+
+
+def sign_up(*, username: str, email: str, password: str, display_name: str = "") -> User | None:
+    """Create an inactive account and email it a confirmation link.
+
+    When the address already belongs to an account, nothing is created and the address's owner
+    is told by email instead; the caller shows the same "check your email" page either way, so
+    the form does not reveal which addresses have accounts.
+    """
+    email = normalize_email(email)
+    if email_taken(email):
+        emails.send_signup_attempt_email(email, login_url=absolute_url(reverse("accounts.login")))
+        return None
+    try:
+        with transaction.atomic():
+            if username_taken(username):
+                raise UsernameTaken(username)
+            user = get_user_model().objects.create_user(
+                username=username, email=email, password=password, is_active=False
+            )
+            Profile.objects.create(user=user, display_name=display_name)
+    except IntegrityError:
+        raise UsernameTaken(username) from None  # lost a race with an identical sign-up
+    send_verification(user)
+    return user
+
+
+def verification_token(user: AbstractBaseUser) -> str:
+    signer = signing.TimestampSigner(salt=VERIFY_SALT)
+    return signer.sign_object({"u": user.pk, "e": user.email})
+
+
+def send_verification(user: User) -> None:
+    url = absolute_url(reverse("accounts.verify", args=[verification_token(user)]))
+    emails.send_verification_email(user, url, valid_for=VERIFY_MAX_AGE)
+
+
+@dataclass(frozen=True)
+class Verification:
+    user: User | None
+    problem: Literal["invalid", "expired", "used"] | None = None
+
+
+def check_verification_token(token: str) -> Verification:
+    """Which account a confirmation link is for, or why it cannot be used."""
+    if len(token) > 500:
+        return Verification(None, "invalid")
+    signer = signing.TimestampSigner(salt=VERIFY_SALT)
+    try:
+        data = signer.unsign_object(token, max_age=VERIFY_MAX_AGE)
+    except signing.SignatureExpired:
+        return Verification(None, "expired")
+    except signing.BadSignature:
+        return Verification(None, "invalid")
+    user = get_user_model().objects.filter(pk=data.get("u")).first()
+    # The address is part of the signed data: a link sent to an old address stops working.
+    if user is None or user.email != data.get("e"):
+        return Verification(None, "invalid")
+    profile = Profile.objects.filter(user=user).first()
+    if profile is not None and profile.email_verified_at is not None:
+        return Verification(user, "used")
+    return Verification(user)
+
+
+def confirm_email(user: User) -> bool:
+    """Mark the address confirmed and activate the account; False if it already was."""
+    with transaction.atomic():
+        profile, _ = Profile.objects.get_or_create(user=user)
+        updated = Profile.objects.filter(pk=profile.pk, email_verified_at__isnull=True).update(
+            email_verified_at=timezone.now()
+        )
+        if not updated:
+            return False
+        get_user_model().objects.filter(pk=user.pk).update(is_active=True)
+    user.is_active = True
+    return True
+
+
+def resend_verification(email: str) -> None:
+    """Send a new link if an unconfirmed account uses ``email``; do nothing otherwise (silently)."""
+    users = get_user_model().objects.filter(
+        email__iexact=normalize_email(email),
+        is_active=False,
+        profile__email_verified_at__isnull=True,
+    )
+    for user in users:
+        send_verification(user)
+
+
+def profile_of(user: User) -> Profile:
+    """The user's profile, created on first need (accounts made with ``createsuperuser`` have none)."""
+    profile, _ = Profile.objects.get_or_create(user=user)
+    return profile
+
+
+def update_display_name(user: User, display_name: str) -> Profile:
+    profile = profile_of(user)
+    profile.display_name = display_name
+    profile.save(update_fields=["display_name"])
+    return profile
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_api_token(user: User, name: str) -> tuple[ApiToken, str]:
+    """A new token for ``user``; returns the row and the secret, which is never stored or shown again."""
+    with transaction.atomic():
+        # Lock the user's row so two concurrent creations cannot both pass the limit.
+        get_user_model().objects.select_for_update().filter(pk=user.pk).first()
+        if ApiToken.objects.filter(user=user).count() >= MAX_TOKENS_PER_USER:
+            raise TooManyTokens(user.pk)
+        secret = TOKEN_PREFIX + secrets.token_urlsafe(30)
+        token = ApiToken.objects.create(
+            user=user, name=name, prefix=secret[:TOKEN_PREFIX_LENGTH], digest=_digest(secret)
+        )
+    return token, secret
+
+
+def revoke_api_token(user: User, token_id: int) -> bool:
+    """Delete one of ``user``'s tokens; False when there is no such token of theirs."""
+    deleted, _ = ApiToken.objects.filter(user=user, pk=token_id).delete()
+    return bool(deleted)
+
+
+def user_for_api_token(presented: str) -> User | None:
+    """The active user a presented token belongs to, or None.
+
+    Candidates are found by prefix, then the digests are compared in constant time, so response
+    timing says nothing about how much of a guessed token was right.
+    """
+    if not presented.startswith(TOKEN_PREFIX) or len(presented) > TOKEN_MAX_LENGTH:
+        return None
+    digest = _digest(presented)
+    found = None
+    for candidate in ApiToken.objects.filter(prefix=presented[:TOKEN_PREFIX_LENGTH]).select_related(
+        "user"
+    ):
+        if hmac.compare_digest(candidate.digest, digest):
+            found = candidate
+    if found is None or not found.user.is_active:
+        return None
+    now = timezone.now()
+    if found.last_used_at is None or now - found.last_used_at >= LAST_USED_RESOLUTION:
+        # Conditional, so concurrent requests write at most once a minute between them.
+        ApiToken.objects.filter(pk=found.pk).filter(
+            Q(last_used_at__isnull=True) | Q(last_used_at__lte=now - LAST_USED_RESOLUTION)
+        ).update(last_used_at=now)
+    return found.user
