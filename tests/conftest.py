@@ -1,11 +1,17 @@
-"""Fixtures shared by the whole suite: the real data folder, a local upstream HTTP server, factories."""
+"""Fixtures shared by the whole suite: the real data folder, a local upstream HTTP server, a local
+SMTP server (aiosmtpd) that Django sends mail to, factories."""
 
 from __future__ import annotations
 
 import os
+import socket
 import threading
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from email import message_from_bytes
+from email import policy as email_policy
+from email.message import EmailMessage
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
@@ -95,3 +101,66 @@ def upstream_server() -> Iterator[
     for httpd in servers:
         httpd.shutdown()
         httpd.server_close()
+
+
+@dataclass
+class ReceivedEmail:
+    """One message as the SMTP server received it (envelope plus parsed message)."""
+
+    mail_from: str
+    rcpt_tos: list[str]
+    message: EmailMessage
+
+    @property
+    def subject(self) -> str:
+        return str(self.message["Subject"])
+
+    def body(self, subtype: str = "plain") -> str:
+        part = self.message.get_body(preferencelist=(subtype,))
+        return part.get_content() if part is not None else ""
+
+
+@dataclass
+class SmtpServer:
+    host: str
+    port: int
+    received: list[ReceivedEmail]
+
+    def wait_for(self, count: int = 1, timeout: float = 10.0) -> list[ReceivedEmail]:
+        """The first ``count`` messages, waiting up to ``timeout`` seconds for them to arrive."""
+        deadline = time.monotonic() + timeout
+        while len(self.received) < count and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert len(self.received) >= count, f"expected {count} emails, got {len(self.received)}"
+        return self.received[:count]
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def smtp_server(settings) -> Iterator[SmtpServer]:
+    """A real SMTP server (aiosmtpd) on 127.0.0.1, with Django's SMTP backend pointed at it."""
+    from aiosmtpd.controller import Controller
+
+    received: list[ReceivedEmail] = []
+
+    class Handler:
+        async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's name)
+            message = message_from_bytes(envelope.original_content, policy=email_policy.default)
+            received.append(ReceivedEmail(envelope.mail_from, list(envelope.rcpt_tos), message))
+            return "250 Message accepted for delivery"
+
+    port = free_port()
+    controller = Controller(Handler(), hostname="127.0.0.1", port=port)
+    controller.start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", port
+    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
+    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    settings.EMAIL_TIMEOUT = 5
+    yield SmtpServer("127.0.0.1", port, received)
+    controller.stop()
