@@ -397,7 +397,13 @@ def huey_from_url(url: str, data_dir: Path, *, immediate: bool, workers: int) ->
         "immediate": immediate,
         "utc": True,
         "results": False,  # no task's return value is read: do not store them
-        "consumer": {"workers": workers, "worker_type": "thread", "periodic": True},
+        # flush_locks: a lock left by a killed process (a recompute) is dropped at worker start.
+        "consumer": {
+            "workers": workers,
+            "worker_type": "thread",
+            "periodic": True,
+            "flush_locks": True,
+        },
     }
     if not url or parsed.scheme == "sqlite":
         name = unquote(parsed.path)[1:] if url else ""

@@ -1,0 +1,56 @@
+"""Votes and the stored trending scores.
+
+A ``Vote`` is one user's upvote of one paper (unique per pair). ``Paper.local_upvotes`` counts
+them and ``Paper.upvotes`` stays ``imported_upvotes + local_upvotes``; both are changed in the same
+transaction as the vote row (``community.services``), so the counts are exact.
+
+A ``TrendingScore`` holds a paper's time-invariant trending score (``ranking.trending``) and the
+GitHub star history the score needs, which cannot be rebuilt from other tables.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from dailypapers.papers.models import Paper
+
+
+class Vote(models.Model):
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="votes"
+    )
+    # No separate index on paper: (paper, created) serves lookups by paper and recent counts.
+    paper = models.ForeignKey(Paper, on_delete=models.CASCADE, related_name="votes", db_index=False)
+    created = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "paper"], name="one_vote_per_user_and_paper")
+        ]
+        indexes = [models.Index(fields=["paper", "created"], name="vote_paper_created")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} upvoted {self.paper_id}"
+
+
+class TrendingScore(models.Model):
+    paper = models.OneToOneField(
+        Paper, on_delete=models.CASCADE, primary_key=True, related_name="trending"
+    )
+    score = models.FloatField(
+        null=True,
+        db_index=True,
+        help_text="log2 of the decayed vote sum at the epoch; higher ranks first; null: nothing.",
+    )
+    star_log = models.FloatField(null=True, help_text="The stars' part of the score (log2).")
+    stars_seen = models.PositiveIntegerField(
+        null=True, help_text="GitHub stars at the last recompute (the next gain is counted from)."
+    )
+    stars_first_seen = models.PositiveIntegerField(null=True)
+    stars_first_seen_at = models.DateTimeField(null=True)
+    computed_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.paper_id}: {self.score}"

@@ -1,0 +1,48 @@
+"""``dailypapers worker``: run the background-job consumer (huey's ``run_huey``, under our name).
+
+It takes every ``run_huey`` option (``--workers``, ``--worker-type``, ``--no-periodic``, ...), with
+the defaults of the ``HUEY`` setting (``DAILYPAPERS_HUEY_WORKERS`` threads, periodic jobs on, stale
+locks flushed at start). Jobs are the ``tasks`` modules of the installed apps.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.management.base import CommandError
+from django.db import DEFAULT_DB_ALIAS, connections
+from django.db.migrations.executor import MigrationExecutor
+from huey.contrib.djhuey.management.commands.run_huey import Command as RunHuey
+
+
+def unapplied_migrations() -> list[str]:
+    connection = connections[DEFAULT_DB_ALIAS]
+    connection.prepare_database()
+    executor = MigrationExecutor(connection)
+    plan = executor.migration_plan(executor.loader.graph.leaf_nodes())
+    return [f"{migration.app_label}.{migration.name}" for migration, _ in plan]
+
+
+class Command(RunHuey):
+    help = (
+        "Run background jobs (huey consumer): trending score refreshes after votes and the "
+        "periodic full recompute. Queue: DAILYPAPERS_HUEY_URL (default a SQLite file in the data "
+        "directory). Stop with Ctrl-C or SIGTERM."
+    )
+
+    def handle(self, *args, **options):
+        if settings.HUEY.get("immediate"):
+            raise CommandError(
+                "DAILYPAPERS_HUEY_IMMEDIATE is on: jobs run inline in the web process, so a worker "
+                "would find nothing to do"
+            )
+        pending = unapplied_migrations()
+        if pending:
+            raise CommandError(
+                f"the database has {len(pending)} unapplied migration(s) "
+                f"({', '.join(pending[:3])}...); run `dailypapers migrate` first"
+            )
+        connections.close_all()  # the consumer's threads open their own
+        target = settings.HUEY.get("filename") or settings.HUEY.get("url", "")
+        self.stdout.write(f"Worker: queue {target}")
+        self.stdout.flush()
+        super().handle(*args, **options)
