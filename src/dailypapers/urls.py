@@ -9,5 +9,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", api.urls),
     path("", include("dailypapers.accounts.urls")),
+    path("", include("dailypapers.community.urls")),
+    path("", include("dailypapers.feeds.urls")),
     path("", include("dailypapers.web.urls")),
 ]

@@ -8,12 +8,16 @@ page number or unknown name is a friendly 404 page, never a 500.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
+from django.conf import settings
 from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 
+from dailypapers.community.queries import explain_papers, get_voted_paper_ids, query_trending
 from dailypapers.papers.models import Paper
 from dailypapers.papers.queries import (
     InvalidPeriod,
@@ -33,6 +37,7 @@ from dailypapers.papers.queries import (
     query_organization_papers,
     rank_badges,
 )
+from dailypapers.ranking.trending import Explanation
 from dailypapers.web.caching import cache_page_for_anonymous
 from dailypapers.web.contexts import (
     BadgeView,
@@ -51,6 +56,11 @@ PAGE_SIZE = 50
 
 def not_found(request: HttpRequest, message: str) -> HttpResponse:
     return render(request, "404.html", {"message": message}, status=404)
+
+
+def voted_ids(request: HttpRequest, papers: list[Paper]) -> set[int]:
+    """Which of the page's papers the signed-in user upvoted (one query; none when anonymous)."""
+    return get_voted_paper_ids(request.user, [paper.pk for paper in papers])
 
 
 def paginate(request: HttpRequest, queryset: QuerySet[Paper]) -> Page:
@@ -82,7 +92,11 @@ def render_feed(request: HttpRequest, period: Period | None, *, canonical: bool)
         tabs=build_tabs(period, anchor),
         canonical_url="" if canonical else period_url(period),
     )
-    return render(request, "papers/feed.html", {"feed": view, "page_obj": page})
+    return render(
+        request,
+        "papers/feed.html",
+        {"feed": view, "page_obj": page, "voted_paper_ids": voted_ids(request, papers)},
+    )
 
 
 @cache_page_for_anonymous
@@ -116,7 +130,11 @@ def paper_detail(request: HttpRequest, arxiv_id: str, version: str | None = None
     paper = get_paper(arxiv_id)
     if paper is None:
         return not_found(request, f"There is no paper {arxiv_id} here (yet).")
-    return render(request, "papers/detail.html", {"detail": PaperDetail(paper)})
+    return render(
+        request,
+        "papers/detail.html",
+        {"detail": PaperDetail(paper), "voted_paper_ids": voted_ids(request, [paper])},
+    )
 
 
 def _paper_list_page(
@@ -127,7 +145,13 @@ def _paper_list_page(
     return render(
         request,
         template,
-        {**context, "cards": cards, "page_obj": page, "total": page.paginator.count},
+        {
+            **context,
+            "cards": cards,
+            "page_obj": page,
+            "total": page.paginator.count,
+            "voted_paper_ids": voted_ids(request, [card.paper for card in cards]),
+        },
     )
 
 
@@ -151,4 +175,44 @@ def author_detail(request: HttpRequest, name: str) -> HttpResponse:
         return not_found(request, "There is no author of that name here.")
     return _paper_list_page(
         request, "authors/detail.html", query_author_papers(author.name), {"author": author}
+    )
+
+
+@dataclass
+class TrendingCard(PaperCard):
+    """A card on the trending page, with why the paper is there."""
+
+    why: Explanation | None = None
+
+
+@cache_page_for_anonymous
+def trending(request: HttpRequest) -> HttpResponse:
+    """``/papers/trending``: papers by trending score (``community.queries``), with the reasons."""
+    page = paginate(request, query_trending())
+    papers = list(page.object_list)
+    why = explain_papers(papers, now=timezone.now())
+    cards = [TrendingCard(paper, why=why[paper.pk]) for paper in papers]
+    return render(
+        request,
+        "papers/trending.html",
+        {
+            "cards": cards,
+            "page_obj": page,
+            "total": page.paginator.count,
+            "half_life_hours": settings.TRENDING_HALF_LIFE_HOURS,
+            "voted_paper_ids": voted_ids(request, papers),
+        },
+    )
+
+
+@cache_page_for_anonymous
+def trending_formula(request: HttpRequest) -> HttpResponse:
+    """``/papers/trending/formula``: how the trending score is computed, with this site's settings."""
+    return render(
+        request,
+        "papers/trending_formula.html",
+        {
+            "half_life_hours": settings.TRENDING_HALF_LIFE_HOURS,
+            "interval_minutes": settings.TRENDING_INTERVAL_MINUTES,
+        },
     )

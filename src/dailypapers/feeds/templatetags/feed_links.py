@@ -1,0 +1,41 @@
+"""``{% feed_links "daily" %}``: the page's ``<link rel="alternate">`` pair (RSS and Atom).
+
+Lists: ``daily``, ``weekly``, ``monthly`` (or the period kinds ``day``, ``week``, ``month``),
+``trending``; ``organization`` and ``author`` take the name as a second argument.
+"""
+
+from __future__ import annotations
+
+from django import template
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
+
+register = template.Library()
+
+KINDS = {"day": "daily", "week": "weekly", "month": "monthly"}
+LABELS = {
+    "daily": "Daily papers",
+    "weekly": "Weekly papers",
+    "monthly": "Monthly papers",
+    "trending": "Trending papers",
+    "organization": "Papers from {}",
+    "author": "Papers by {}",
+}
+TYPES = (("rss", "application/rss+xml", "RSS"), ("atom", "application/atom+xml", "Atom"))
+
+
+@register.simple_tag
+def feed_links(kind: str, name: str = "") -> str:
+    kind = KINDS.get(kind, kind)
+    if kind not in LABELS:
+        return ""
+    kwargs = {"name": name} if kind in {"organization", "author"} else {}
+    label = LABELS[kind].format(name)
+    return format_html_join(
+        "\n  ",
+        '<link rel="alternate" type="{}" title="{}" href="{}">',
+        (
+            (mime, f"{label} ({title})", reverse(f"feeds.{kind}", kwargs={"fmt": fmt, **kwargs}))
+            for fmt, mime, title in TYPES
+        ),
+    ) or format_html("")
