@@ -15,6 +15,7 @@ from ninja import Query, Router
 from dailypapers.api import serializers
 from dailypapers.api.responses import ApiError, cached_json
 from dailypapers.api.schemas import DailyPaperOut, ErrorOut, PaperInfoOut
+from dailypapers.community.queries import order_by_trending
 from dailypapers.papers import queries
 from dailypapers.papers.models import NEW_STYLE_ID, OLD_STYLE_ID
 
@@ -32,8 +33,8 @@ PERIOD_PARSERS = {
     "week": queries.parse_week,
     "month": queries.parse_month,
 }
-# "trending" ranks by upvotes until trending scores exist (a later change in papers/queries).
-FEED_SORTS = {"publishedAt": "publishedAt", "trending": "upvotes"}
+# "trending" orders by the stored trending scores, as /papers/trending does (community.queries).
+FEED_SORTS = {"publishedAt": "publishedAt", "trending": "trending"}
 
 Page = Query(0, ge=0, le=MAX_PAGE, description="Page number, from 0.")
 Limit = Query(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT, description="Items per page (1..100).")
@@ -92,7 +93,8 @@ def daily_papers(
     ),
     sort: Literal["publishedAt", "trending"] | None = Query(
         None,
-        description="publishedAt: newest first. trending: by upvotes for now. Default: by upvotes "
+        description="publishedAt: newest first. trending: by trending score (recent upvotes "
+        "count more; see /papers/trending/formula). Default: by upvotes "
         "within a date/week/month, newest first without one.",
     ),
 ) -> HttpResponse:
@@ -110,6 +112,8 @@ def daily_papers(
 
     def build() -> list[dict]:
         feed = queries.query_feed(period, sort=order, submitter=handle)
+        if order == "trending":
+            feed = order_by_trending(feed)
         return [serializers.daily_item_json(paper) for paper in _page(feed, p, limit)]
 
     key = (period, order, handle, p, limit)
