@@ -28,6 +28,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import importlib.metadata
+import logging
 import os
 import tempfile
 import threading
@@ -104,7 +105,14 @@ def quantized_model_file(cache_dir: Path) -> Path:
         options.log_severity_level = 3
         ort.InferenceSession(str(source), sess_options=options, providers=["CPUExecutionProvider"])
         quantized = Path(tmp) / "quantized.onnx"
-        quantize_dynamic(str(folded), str(quantized), weight_type=QuantType.QInt8, per_channel=True)
+        # quantize_dynamic logs a line per tensor (and a pre-processing hint) on the root logger.
+        logging.disable(logging.WARNING)
+        try:
+            quantize_dynamic(
+                str(folded), str(quantized), weight_type=QuantType.QInt8, per_channel=True
+            )
+        finally:
+            logging.disable(logging.NOTSET)
         os.replace(quantized, target)
     return target
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -76,6 +77,8 @@ class SearchEngine:
         self.fusion = fusion
         self.min_semantic_score = min_semantic_score
         self._query_vector = functools.lru_cache(maxsize=256)(self._embed_query)
+        # The query embedding (onnxruntime, GIL released) runs beside the BM25 search.
+        self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="query-embed")
 
     # -- indexing -----------------------------------------------------------------------------
 
@@ -114,14 +117,20 @@ class SearchEngine:
         vector.setflags(write=False)
         return vector
 
+    def _wants_vectors(self, query: ParsedQuery) -> bool:
+        return self.vectors is not None and bool(query.free_text.strip()) and len(self.vectors) > 0
+
     def _semantic(
-        self, query: ParsedQuery, filters: SearchFilters, depth: int
+        self, query: ParsedQuery, filters: SearchFilters, depth: int, vector: Future | None = None
     ) -> list[tuple[int, float]]:
-        if self.vectors is None or not query.free_text.strip() or not len(self.vectors):
+        if not self._wants_vectors(query):
             return []
         restricted = query.has_constraints or not filters.is_empty
         k = depth * FILTERED_DEPTH_FACTOR if restricted else depth
-        neighbours = self.vectors.search(self._query_vector(query.free_text), k)
+        query_vector = (
+            vector.result() if vector is not None else self._query_vector(query.free_text)
+        )
+        neighbours = self.vectors.search(query_vector, k)
         neighbours = [hit for hit in neighbours if hit[1] >= self.min_semantic_score]
         if restricted:
             allowed = self.keyword.satisfying([doc_id for doc_id, _ in neighbours], query, filters)
@@ -158,11 +167,14 @@ class SearchEngine:
             return EngineResults(query, hits, found.total, mode, sort, notes)
 
         depth = max(self.fusion.depth, offset + limit)
+        vector = None
+        if mode == "hybrid" and self._wants_vectors(query):
+            vector = self._pool.submit(self._query_vector, query.free_text)
         lexical = self.keyword.search(query, filters, limit=depth) if mode != "semantic" else None
         semantic: list[tuple[int, float]] = []
         if mode != "bm25":
             try:
-                semantic = self._semantic(query, filters, depth)
+                semantic = self._semantic(query, filters, depth, vector)
             except EmbedderUnavailable as error:
                 notes.append(f"semantic search is not available ({error}); used keywords only")
                 mode = "bm25"

@@ -19,6 +19,7 @@ their archive (``cs``) too, so ``cat:cs`` selects a whole archive.
 from __future__ import annotations
 
 import html
+import re
 import shutil
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -140,6 +141,8 @@ class TantivyKeywordIndex:
         self._index.config_reader(reload_policy="manual")
         self._writer: tantivy.IndexWriter | None = None
         self._meta_stamp = self._stamp()
+        self._stems: dict[str, str] = {}  # word -> stem, for highlighting
+        self._matchers: dict[frozenset[str], re.Pattern[str]] = {}
 
     @classmethod
     def destroy(cls, path: Path) -> None:
@@ -416,15 +419,7 @@ class TantivyKeywordIndex:
     def _snippet(self, text: str, stems: set[str], limit: int = SNIPPET_CHARS) -> str:
         """The window of ``limit`` characters holding the most distinct query stems, marked."""
         text = " ".join(text.split())
-        spans = (
-            [
-                (token.char_offset_from, token.char_offset_to, token.text)
-                for token in self._en.pre_tokenize(text).tokens
-                if token.text in stems
-            ]
-            if stems
-            else []
-        )
+        spans = self._spans(text, stems)
         if not spans:
             return leading_text(text, limit)
         best_start, best_count = spans[0][0], 0
@@ -453,6 +448,47 @@ class TantivyKeywordIndex:
         html_parts.append("…" if end < len(text) else "")
         return "".join(html_parts)
 
+    def _spans(self, text: str, stems: set[str]) -> list[tuple[int, int, str]]:
+        """(start, end, stem) of the words of ``text`` whose stem is a query stem.
+
+        Tokenizing a whole abstract through tantivy builds a Python object per token (~80 us); for
+        ASCII text a regex first picks the few words that start like a query stem (C speed), and
+        only those are stemmed (cached). Other text takes the analyzer's own offsets.
+        """
+        if not stems or not text:
+            return []
+        if not text.isascii():
+            return [
+                (token.char_offset_from, token.char_offset_to, token.text)
+                for token in self._en.pre_tokenize(text).tokens
+                if token.text in stems
+            ]
+        key = frozenset(stems)
+        matcher = self._matchers.get(key)
+        if matcher is None:
+            prefixes = sorted({stem[:3] for stem in stems})
+            alternatives = "|".join(map(re.escape, prefixes))
+            matcher = re.compile(rf"(?<![A-Za-z0-9])(?:{alternatives})[A-Za-z0-9]*", re.IGNORECASE)
+            if len(self._matchers) > 1000:
+                self._matchers.clear()
+            self._matchers[key] = matcher
+        spans = []
+        for match in matcher.finditer(text):
+            stem = self._stem(match.group())
+            if stem in stems:
+                spans.append((match.start(), match.end(), stem))
+        return spans
+
+    def _stem(self, word: str) -> str:
+        stem = self._stems.get(word)
+        if stem is None:
+            tokens = self._en.analyze(word)
+            stem = tokens[0] if len(tokens) == 1 else ""
+            if len(self._stems) > 200_000:
+                self._stems.clear()
+            self._stems[word] = stem
+        return stem
+
     def _query_stems(self, query: ParsedQuery) -> set[str]:
         return {
             text
@@ -466,16 +502,12 @@ class TantivyKeywordIndex:
         The whole title is shown, so it is marked here rather than by the snippet generator, which
         would pick a fragment. The analyzer's token offsets are character offsets.
         """
-        if not stems:
+        spans = self._spans(text, stems)
+        if not spans:
             return html.escape(text)
-        spans = [
-            (token.char_offset_from, token.char_offset_to)
-            for token in self._en.pre_tokenize(text).tokens
-            if token.text in stems
-        ]
         out: list[str] = []
         position = 0
-        for start, end in spans:
+        for start, end, _ in spans:
             if start < position:
                 continue
             out.append(html.escape(text[position:start]))
