@@ -11,7 +11,9 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from dailypapers.community.services.votes import upvote_paper
 from tests.accounts.conftest import links_in
+from tests.factories import make_paper
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -30,7 +32,9 @@ def site(live_server, smtp_server, settings):
     return live_server
 
 
-def test_sign_up_confirm_log_in_and_see_your_profile(open_page, site, smtp_server, results_dir):
+def test_sign_up_confirm_log_in_and_see_your_profile(
+    open_page, site, smtp_server, results_dir, django_user_model
+):
     page = open_page(viewport={"width": 1280, "height": 900}, color_scheme="light")
 
     page.goto(f"{site.url}/papers")
@@ -67,10 +71,14 @@ def test_sign_up_confirm_log_in_and_see_your_profile(open_page, site, smtp_serve
     page.click("button[type=submit]:has-text('Log in')")
 
     page.wait_for_url(f"{site.url}/papers")
+    paper = make_paper(title="Regret in $\\mathcal{O}(\\sqrt{K})$ for adversarial MDPs", upvotes=41)
+    upvote_paper(django_user_model.objects.get(username="ada").pk, paper.pk)
     page.click(".account-name")
     page.wait_for_url(f"{site.url}/users/ada")
     expect(page.locator("h1")).to_have_text("Ada Lovelace")
     expect(page.locator(".profile-handle")).to_contain_text("@ada")
+    expect(page.locator(".profile-papers li")).to_have_count(1)
+    expect(page.locator(".profile-paper-title .katex")).to_have_count(1)  # math rendered
     page.screenshot(path=str(results_dir / "accounts-profile-desktop-light.png"), full_page=True)
 
     page.click("text=API tokens")

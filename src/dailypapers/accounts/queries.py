@@ -1,4 +1,9 @@
-"""Reads of the accounts feature: what the profile and token pages show."""
+"""Reads of the accounts feature: what the profile and token pages show.
+
+The profile lists the papers a user upvoted (``community.Vote``), newest vote first. Submitted
+papers and comments have template blocks of their own (``profile_submitted``,
+``profile_comments``) for when the community app stores them.
+"""
 
 from __future__ import annotations
 
@@ -10,18 +15,29 @@ from django.contrib.auth.models import User
 from django.http import Http404
 
 from dailypapers.accounts.models import ApiToken, Profile
+from dailypapers.community.models import Vote
+
+UPVOTED_ON_PROFILE = 30
 
 
 @dataclass(frozen=True)
 class ProfilePage:
-    """A public profile. Community activity (upvotes, submissions, comments) joins it once the
-    community app provides it; the template has a named block for each."""
+    """A public profile: names, and the papers the user upvoted (the latest ``UPVOTED_ON_PROFILE``)."""
 
     user: User
     username: str
     display_name: str
     joined: dt.datetime
-    has_activity: bool = False
+    upvoted: list[Vote]
+    upvoted_total: int
+
+    @property
+    def upvoted_more(self) -> int:
+        return self.upvoted_total - len(self.upvoted)
+
+    @property
+    def has_activity(self) -> bool:
+        return self.upvoted_total > 0
 
 
 def get_profile_page(username: str) -> ProfilePage:
@@ -30,11 +46,19 @@ def get_profile_page(username: str) -> ProfilePage:
     if user is None:
         raise Http404("No such user.")
     profile = Profile.objects.filter(user=user).first()
+    votes = Vote.objects.filter(user=user)
+    upvoted = list(
+        votes.select_related("paper")
+        .only("created", "paper__arxiv_id", "paper__title", "paper__upvotes")
+        .order_by("-created", "-pk")[:UPVOTED_ON_PROFILE]
+    )
     return ProfilePage(
         user=user,
         username=user.get_username(),
         display_name=(profile.display_name if profile else "") or user.get_username(),
         joined=user.date_joined,
+        upvoted=upvoted,
+        upvoted_total=len(upvoted) if len(upvoted) < UPVOTED_ON_PROFILE else votes.count(),
     )
 
 
