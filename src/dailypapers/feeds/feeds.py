@@ -234,10 +234,8 @@ def atom(feed_class: type[PaperFeed]) -> type[PaperFeed]:
         fmt = "atom"
 
         def subtitle(self, obj=None) -> str:
-            description = self.description
-            if callable(description):
-                return description(obj) if obj is not None else description()
-            return description
+            # Django's own lookup: ``description`` may be a string or take the object or not.
+            return self._get_dynamic_attr("description", obj)
 
     AtomFeed.__name__ = f"{feed_class.__name__}Atom"
     AtomFeed.__qualname__ = AtomFeed.__name__
