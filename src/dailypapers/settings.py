@@ -294,24 +294,32 @@ def smtp_email_settings(
 # Email: DAILYPAPERS_EMAIL_URL, or DAILYPAPERS_EMAIL_HOST and its companions, means SMTP; with
 # neither, messages are printed to stdout (development: the confirmation link shows in the log).
 _email_url = env("EMAIL_URL")
-_email_parts = {
-    "host": env("EMAIL_HOST"),
-    "port": env_int("EMAIL_PORT", 0),
-    "user": env("EMAIL_USER"),
-    "password": env("EMAIL_PASSWORD"),
-    "starttls": env_bool("EMAIL_STARTTLS", False),
-    "tls": env_bool("EMAIL_TLS", False),
-}
-if _email_url and any(_email_parts.values()):
+_email_host = env("EMAIL_HOST")
+_email_port = env_int("EMAIL_PORT", 0)
+_email_user = env("EMAIL_USER")
+_email_password = env("EMAIL_PASSWORD")
+_email_starttls = env_bool("EMAIL_STARTTLS", False)
+_email_tls = env_bool("EMAIL_TLS", False)
+_email_parts_set = any(
+    [_email_host, _email_port, _email_user, _email_password, _email_starttls, _email_tls]
+)
+if _email_url and _email_parts_set:
     raise ValueError(
         "DAILYPAPERS_EMAIL_URL and DAILYPAPERS_EMAIL_HOST/PORT/USER/PASSWORD/STARTTLS/TLS "
         "exclude each other: set the URL or the parts"
     )
 if _email_url:
     EMAIL = email_from_url(_email_url)
-elif _email_parts["host"]:
-    EMAIL = smtp_email_settings(**_email_parts)
-elif any(_email_parts.values()):
+elif _email_host:
+    EMAIL = smtp_email_settings(
+        host=_email_host,
+        port=_email_port,
+        user=_email_user,
+        password=_email_password,
+        starttls=_email_starttls,
+        tls=_email_tls,
+    )
+elif _email_parts_set:
     raise ValueError(
         "DAILYPAPERS_EMAIL_PORT/USER/PASSWORD/STARTTLS/TLS need DAILYPAPERS_EMAIL_HOST"
     )

@@ -58,7 +58,7 @@ def _hours(duration: dt.timedelta) -> int:
 
 
 def send_verification_email(user: User, url: str, *, valid_for: dt.timedelta) -> None:
-    context = {"name": _name(user), "username": user.get_username(), "url": url}
+    context: dict[str, Any] = {"name": _name(user), "username": user.get_username(), "url": url}
     context["hours"] = _hours(valid_for)
     send_after_commit(build_message("verify-email", user.email, context))
 
@@ -69,7 +69,7 @@ def send_signup_attempt_email(email: str, *, login_url: str) -> None:
 
 
 def send_password_reset_email(user: User, url: str, *, valid_for: dt.timedelta) -> None:
-    context = {"name": _name(user), "username": user.get_username(), "url": url}
+    context: dict[str, Any] = {"name": _name(user), "username": user.get_username(), "url": url}
     context["hours"] = _hours(valid_for)
     send_after_commit(build_message("password-reset", user.email, context))
 

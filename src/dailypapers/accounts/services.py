@@ -20,7 +20,7 @@ from typing import Literal
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.contrib.auth.base_user import BaseUserManager
 from django.contrib.auth.models import User
 from django.core import signing
 from django.db import IntegrityError, transaction
@@ -91,7 +91,7 @@ def sign_up(*, username: str, email: str, password: str, display_name: str = "")
     return user
 
 
-def verification_token(user: AbstractBaseUser) -> str:
+def verification_token(user: User) -> str:
     signer = signing.TimestampSigner(salt=VERIFY_SALT)
     return signer.sign_object({"u": user.pk, "e": user.email})
 

@@ -9,9 +9,12 @@ IP, and password resets per IP and per address (``dailypapers.ratelimit``, answe
 
 from __future__ import annotations
 
+from typing import cast
+
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import User
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
@@ -30,6 +33,11 @@ from dailypapers.accounts.forms import (
 from dailypapers.ratelimit import client_ip, rate_limited
 
 # Keys for rate limits. Posted values are cut short: a 1 MB username is one key like any other.
+
+
+def signed_in_user(request: HttpRequest) -> User:
+    """``request.user`` in a ``login_required`` view: never anonymous there."""
+    return cast(User, request.user)
 
 
 def ip_key(request: HttpRequest) -> str:
@@ -73,13 +81,13 @@ def signup_sent(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def verify_email(request: HttpRequest, token: str) -> HttpResponse:
     check = services.check_verification_token(token)
-    if check.problem in {"invalid", "expired"}:
+    if check.user is None or check.problem in {"invalid", "expired"}:
         status = 410 if check.problem == "expired" else 400
         return render(
             request, "accounts/verify_problem.html", {"problem": check.problem}, status=status
         )
     if check.problem == "used" or (
-        request.method == "POST" and check.user and not services.confirm_email(check.user)
+        request.method == "POST" and not services.confirm_email(check.user)
     ):
         return render(request, "accounts/verify_problem.html", {"problem": "used"})
     if request.method == "POST":
@@ -166,11 +174,12 @@ def profile(request: HttpRequest, username: str) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def account_settings(request: HttpRequest) -> HttpResponse:
-    profile = services.profile_of(request.user)
+    user = signed_in_user(request)
+    profile = services.profile_of(user)
     if request.method == "POST":
         form = ProfileForm(request.POST)
         if form.is_valid():
-            services.update_display_name(request.user, form.cleaned_data["display_name"])
+            services.update_display_name(user, form.cleaned_data["display_name"])
             messages.success(request, "Your profile was saved.")
             return redirect("accounts.settings")
     else:
@@ -182,11 +191,12 @@ def account_settings(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def api_tokens(request: HttpRequest) -> HttpResponse:
+    user = signed_in_user(request)
     form = ApiTokenForm(request.POST if request.method == "POST" else None)
     created = None
     if form.is_valid():
         try:
-            token, secret = services.create_api_token(request.user, form.cleaned_data["name"])
+            token, secret = services.create_api_token(user, form.cleaned_data["name"])
         except services.TooManyTokens:
             form.add_error(
                 None,
@@ -196,14 +206,14 @@ def api_tokens(request: HttpRequest) -> HttpResponse:
             # The secret is shown in this answer only; it is not stored and cannot be shown again.
             created = {"token": token, "secret": secret}
             form = ApiTokenForm()
-    context = {"form": form, "created": created, "tokens": queries.list_api_tokens(request.user)}
+    context = {"form": form, "created": created, "tokens": queries.list_api_tokens(user)}
     return render(request, "accounts/tokens.html", context, status=201 if created else 200)
 
 
 @login_required
 @require_POST
 def revoke_api_token(request: HttpRequest, token_id: int) -> HttpResponse:
-    if not services.revoke_api_token(request.user, token_id):
+    if not services.revoke_api_token(signed_in_user(request), token_id):
         raise Http404("No such token.")
     messages.success(request, "The token was revoked: requests using it are now refused.")
     return redirect("accounts.tokens")
