@@ -21,6 +21,7 @@ from typing import Literal
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.base_user import BaseUserManager
+from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import User
 from django.core import signing
 from django.db import IntegrityError, transaction
@@ -75,6 +76,8 @@ def sign_up(*, username: str, email: str, password: str, display_name: str = "")
     """
     email = normalize_email(email)
     if email_taken(email):
+        # Hash anyway: answering without the argon2 work would tell taken addresses by timing.
+        make_password(password)
         emails.send_signup_attempt_email(email, login_url=absolute_url(reverse("accounts.login")))
         return None
     try:
