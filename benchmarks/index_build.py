@@ -89,7 +89,7 @@ def main(argv: list[str] | None = None) -> int:
         verdict = "ok" if seconds <= LEXICAL_TARGET_S else "ABOVE the target"
         print(
             f"lexical: {len(keyword):,} papers indexed in {seconds:.1f} s wall "
-            f"({cpu_seconds:.1f} s CPU of this thread), index {size / 1e6:.0f} MB "
+            f"({cpu_seconds:.1f} s CPU, all threads), index {size / 1e6:.0f} MB "
             f"[target <= {LEXICAL_TARGET_S:.0f} s: {verdict}]"
         )
 
