@@ -17,6 +17,7 @@ from ninja.errors import HttpError, ValidationError
 
 from dailypapers.api.hf import router as hf_router
 from dailypapers.api.responses import ApiError, error_response
+from dailypapers.api.search import router as search_router
 
 api = NinjaAPI(
     title="dailypapers API",
@@ -64,6 +65,8 @@ def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     return error_response(exc.status_code, exc.message)
 
 
+# Before hf_router: its /papers/{id} pattern would take "search" for a paper id.
+api.add_router("", search_router)
 api.add_router("", hf_router)
 
 # Registered last, so it only answers paths no other route took.

@@ -8,7 +8,7 @@ routes use the arXiv id pattern and ``<path:...>``; ``reverse()`` quotes what ne
 from django.urls import path, re_path
 
 from dailypapers.papers.models import ARXIV_ID_PATTERN
-from dailypapers.web import views
+from dailypapers.web import search_views, views
 
 urlpatterns = [
     path("", views.feed_latest, name="site.home"),
@@ -16,6 +16,7 @@ urlpatterns = [
     path("papers/week", views.feed_latest, {"kind": "week"}, name="papers.latest_week"),
     path("papers/month", views.feed_latest, {"kind": "month"}, name="papers.latest_month"),
     path("papers/trending", views.trending, name="papers.trending"),
+    path("search", search_views.search_page, name="papers.search"),
     path("papers/trending/formula", views.trending_formula, name="papers.trending_formula"),
     path("papers/date/<str:value>", views.feed_day, name="papers.day"),
     path("papers/week/<str:value>", views.feed_week, name="papers.week"),

@@ -48,6 +48,7 @@ from dailypapers.web.contexts import (
     image_url,
     period_url,
 )
+from dailypapers.web.search_views import render_filtered_feed, similar_papers_for
 
 # Days hold at most ~50 papers, so a day is one page; long weeks and months (300+) get more pages,
 # and with JavaScript the "Show more" link appends the next page in place (htmx).
@@ -68,23 +69,13 @@ def paginate(request: HttpRequest, queryset: QuerySet[Paper]) -> Page:
     return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
 
 
-def render_feed(request: HttpRequest, period: Period | None, *, canonical: bool) -> HttpResponse:
-    if period is None:
-        view = FeedView(period=None, cards=[], total=0)
-        return render(request, "papers/feed.html", {"feed": view, "page_obj": None})
-    page = paginate(request, query_feed(period))
-    papers = list(page.object_list)
-    badges = rank_badges(papers, period.kind) if page.number == 1 else {}
-    cards = [
-        PaperCard(paper, BadgeView.of(badges[paper.pk]) if paper.pk in badges else None)
-        for paper in papers
-    ]
+def feed_view(period: Period, cards: list[PaperCard], total: int, *, canonical: bool) -> FeedView:
     previous, following = get_neighbour_periods(period)
     anchor = period.start if period.kind == "day" else (get_latest_day_in(period) or period.start)
-    view = FeedView(
+    return FeedView(
         period=period,
         cards=cards,
-        total=page.paginator.count,
+        total=total,
         previous_url=period_url(previous) if previous else "",
         previous_label=previous.label if previous else "",
         next_url=period_url(following) if following else "",
@@ -92,6 +83,24 @@ def render_feed(request: HttpRequest, period: Period | None, *, canonical: bool)
         tabs=build_tabs(period, anchor),
         canonical_url="" if canonical else period_url(period),
     )
+
+
+def render_feed(request: HttpRequest, period: Period | None, *, canonical: bool) -> HttpResponse:
+    if period is None:
+        view = FeedView(period=None, cards=[], total=0)
+        return render(request, "papers/feed.html", {"feed": view, "page_obj": None})
+    query = request.GET.get("q", "")
+    if query.strip():
+        # ?q= filters this day, week or month (search_views: the same search as /search).
+        return render_filtered_feed(request, feed_view(period, [], 0, canonical=False), query)
+    page = paginate(request, query_feed(period))
+    papers = list(page.object_list)
+    badges = rank_badges(papers, period.kind) if page.number == 1 else {}
+    cards = [
+        PaperCard(paper, BadgeView.of(badges[paper.pk]) if paper.pk in badges else None)
+        for paper in papers
+    ]
+    view = feed_view(period, cards, page.paginator.count, canonical=canonical)
     return render(
         request,
         "papers/feed.html",
@@ -133,7 +142,11 @@ def paper_detail(request: HttpRequest, arxiv_id: str, version: str | None = None
     return render(
         request,
         "papers/detail.html",
-        {"detail": PaperDetail(paper), "voted_paper_ids": voted_ids(request, [paper])},
+        {
+            "detail": PaperDetail(paper),
+            "voted_paper_ids": voted_ids(request, [paper]),
+            "similar_papers": similar_papers_for(paper),
+        },
     )
 
 

@@ -1,0 +1,333 @@
+"""What people ask of search, over the one read path ``search.queries.search()``.
+
+The search page, ``/papers?q=`` (a feed filtered by a query) and the JSON API all come through
+here, so they parse, validate and rank alike:
+
+    SearchForm.from_params(GET)   q, sort, from, to, cat, org, author, code, page -> a form or errors
+    run_search(form)              one page of results for the search page
+    top_hits(query, count=120)    the best ``count`` hits (the API; more than ``search()``'s 100)
+    search_among(query, papers)   which of these papers match, best first (a filtered feed)
+
+``search()`` itself filters by date and category and sorts by relevance or date. Two things the
+page offers are done here, over a window of the best ``WINDOW`` matches: "has code" keeps the
+papers with a GitHub repository, and "most upvoted" re-orders the window by upvotes. A page says
+when its window was full, so nobody mistakes it for every match. (An engine filter on code and an
+upvote sort would lift the window; see the notes in web/search_views.py.)
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+
+from dailypapers.search.interfaces import SearchFilters
+from dailypapers.search.queries import MAX_LIMIT, MAX_OFFSET, SearchHit, search
+
+MAX_QUERY_CHARS = 250  # Hugging Face's limit for q; a title or a claim fits with room to spare
+MAX_FIELD_CHARS = 100  # an author's or organization's name
+PAGE_SIZE = 20
+WINDOW = 200  # matches filtered by "has code" or re-ordered by upvotes
+AMONG_DEPTH = 1000  # matches looked through when filtering a feed
+MAX_PAGE = MAX_OFFSET // PAGE_SIZE + 1
+SORTS = {"relevance": "Best match", "upvotes": "Most upvoted", "newest": "Newest"}
+CATEGORY = re.compile(r"^[A-Za-z][A-Za-z-]*(?:\.[A-Za-z][A-Za-z-]*)?$")
+DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+TRUE_WORDS = {"1", "true", "on", "yes"}
+
+
+class InvalidSearch(ValueError):
+    """A search parameter we refuse; ``param`` names it as the client sent it."""
+
+    def __init__(self, param: str, message: str) -> None:
+        super().__init__(message)
+        self.param = param
+        self.message = message
+
+
+def check_query(q: str | None, param: str = "q") -> str:
+    text = q or ""
+    if len(text) > MAX_QUERY_CHARS:
+        raise InvalidSearch(
+            param,
+            f"{param} is {len(text):,} characters long; the limit is {MAX_QUERY_CHARS}",
+        )
+    return text
+
+
+def _name(params: Mapping[str, str], param: str, label: str) -> str:
+    """An author's or organization's name, as typed: trimmed, bounded, no control characters."""
+    value = " ".join((params.get(param) or "").split())
+    if len(value) > MAX_FIELD_CHARS:
+        raise InvalidSearch(param, f"{label} is too long: at most {MAX_FIELD_CHARS} characters")
+    if CONTROL.search(value):
+        raise InvalidSearch(param, f"{label} must not contain control characters")
+    # The name becomes a quoted field value (author:"..."): a quote of its own would end it early.
+    return value.replace('"', " ").strip()
+
+
+def _day(params: Mapping[str, str], param: str, label: str) -> dt.date | None:
+    value = (params.get(param) or "").strip()
+    if not value:
+        return None
+    try:
+        if not DAY.match(value):
+            raise ValueError(value)
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise InvalidSearch(param, f"{label} must be a date such as 2025-03-14") from None
+
+
+@dataclass(frozen=True)
+class SearchForm:
+    """A validated search request (from the page's form or its URL)."""
+
+    q: str = ""
+    sort: str = "relevance"
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+    category: str = ""
+    organization: str = ""
+    author: str = ""
+    has_code: bool = False
+    page: int = 1
+
+    @classmethod
+    def from_params(cls, params: Mapping[str, str]) -> tuple[SearchForm, dict[str, str]]:
+        """The form, and an error message per parameter that could not be used.
+
+        With errors, the form keeps every value that was fine, so the page can show them again.
+        """
+        values: dict[str, object] = {}
+        errors: dict[str, str] = {}
+
+        def take(name: str, parse: Callable[[], object]) -> None:
+            try:
+                values[name] = parse()
+            except InvalidSearch as error:
+                errors[error.param] = error.message
+
+        take("q", lambda: check_query(params.get("q")))
+        take("sort", lambda: _sort(params.get("sort")))
+        take("date_from", lambda: _day(params, "from", "The start date"))
+        take("date_to", lambda: _day(params, "to", "The end date"))
+        take("category", lambda: _category(params.get("cat")))
+        take("organization", lambda: _name(params, "org", "The organization"))
+        take("author", lambda: _name(params, "author", "The author"))
+        values["has_code"] = (params.get("code") or "").strip().lower() in TRUE_WORDS
+        values["page"] = _page(params.get("page"))
+        start, end = values.get("date_from"), values.get("date_to")
+        if isinstance(start, dt.date) and isinstance(end, dt.date) and start > end:
+            errors["to"] = "The end date is before the start date"
+            values.pop("date_to")
+        return cls(**values), errors  # type: ignore[arg-type]
+
+    @property
+    def has_filters(self) -> bool:
+        return bool(
+            self.date_from
+            or self.date_to
+            or self.category
+            or self.organization
+            or self.author
+            or self.has_code
+        )
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.q.strip() and not self.has_filters
+
+    def query_text(self) -> str:
+        """The query with the author and organization fields in the query language.
+
+        They come first: ``search()`` cuts a long query at the end, and these must not be cut.
+        """
+        parts = []
+        if self.author:
+            parts.append(f'author:"{self.author}"')
+        if self.organization:
+            parts.append(f'org:"{self.organization}"')
+        parts.append(self.q)
+        return " ".join(parts).strip()
+
+    def filters(self) -> SearchFilters:
+        start = dt.datetime.combine(self.date_from, dt.time.min, dt.UTC) if self.date_from else None
+        end = dt.datetime.combine(self.date_to, dt.time.max, dt.UTC) if self.date_to else None
+        return SearchFilters(
+            categories=(self.category,) if self.category else (),
+            published_from=start,
+            published_to=end,
+        )
+
+    def with_page(self, page: int) -> SearchForm:
+        return replace(self, page=page)
+
+
+def _sort(value: str | None) -> str:
+    sort = (value or "relevance").strip() or "relevance"
+    if sort not in SORTS:
+        raise InvalidSearch("sort", f"sort must be one of {', '.join(SORTS)}")
+    return sort
+
+
+def _category(value: str | None) -> str:
+    category = (value or "").strip()
+    if category and (len(category) > 40 or not CATEGORY.match(category)):
+        raise InvalidSearch("cat", "The category must be an arXiv category such as cs.CL, or cs")
+    return category
+
+
+def _page(value: str | None) -> int:
+    # Like the feed's pages: a page number that is not one shows the first page, not an error.
+    try:
+        page = int(value or 1)
+    except ValueError:
+        return 1
+    return min(max(page, 1), MAX_PAGE)
+
+
+@dataclass
+class SearchPage:
+    """One page of results for the search page."""
+
+    form: SearchForm
+    hits: list[SearchHit]
+    total: int
+    page: int
+    page_size: int
+    took_ms: float
+    notes: list[str] = field(default_factory=list)
+    window: int | None = None
+    """The number of best matches the page was filtered or re-ordered from, when it was full."""
+
+    @property
+    def pages(self) -> int:
+        return min(max(1, math.ceil(self.total / self.page_size)), MAX_PAGE)
+
+    @property
+    def has_previous(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+    @property
+    def first_number(self) -> int:
+        return (self.page - 1) * self.page_size + 1
+
+
+def top_hits(
+    query: str,
+    filters: SearchFilters | None = None,
+    *,
+    count: int,
+    sort: str = "relevance",
+    mode: str = "hybrid",
+    offset: int = 0,
+) -> tuple[list[SearchHit], int, list[str]]:
+    """The best ``count`` hits from ``offset`` on (``search()`` gives at most 100 per call).
+
+    Returns the hits, the total number of matches and the engine's notes.
+    """
+    hits: list[SearchHit] = []
+    seen: set[int] = set()
+    total, notes = 0, []
+    position = offset
+    while len(hits) < count and position <= MAX_OFFSET:
+        limit = min(MAX_LIMIT, count - len(hits))
+        results = search(query, filters, sort=sort, limit=limit, offset=position, mode=mode)  # type: ignore[arg-type]
+        total, notes = results.total, results.notes
+        for hit in results.hits:
+            # Fusion depth grows with the offset, so two calls may both hold a paper at the seam.
+            if hit.paper.pk not in seen:
+                seen.add(hit.paper.pk)
+                hits.append(hit)
+        position += limit
+        if position >= results.total or not results.hits:
+            break
+    return hits, total, notes
+
+
+def run_search(form: SearchForm) -> SearchPage:
+    """One page of results: straight from ``search()``, or from the window for code/upvotes."""
+    started = time.perf_counter()
+    query, filters = form.query_text(), form.filters()
+    engine_sort = "newest" if form.sort == "newest" else "relevance"
+    windowed = form.has_code or form.sort == "upvotes"
+    if not windowed:
+        offset = (form.page - 1) * PAGE_SIZE
+        results = search(query, filters, sort=engine_sort, limit=PAGE_SIZE, offset=offset)  # type: ignore[arg-type]
+        took = (time.perf_counter() - started) * 1000
+        return SearchPage(
+            form, results.hits, results.total, form.page, PAGE_SIZE, took, list(results.notes)
+        )
+    hits, total, notes = top_hits(query, filters, count=WINDOW, sort=engine_sort)
+    full = total > len(hits)
+    if form.has_code:
+        hits = [hit for hit in hits if hit.paper.github_repo]
+    if form.sort == "upvotes":
+        hits.sort(key=lambda hit: hit.paper.upvotes, reverse=True)  # stable: ties keep relevance
+    start = (form.page - 1) * PAGE_SIZE
+    took = (time.perf_counter() - started) * 1000
+    return SearchPage(
+        form,
+        hits[start : start + PAGE_SIZE],
+        len(hits),
+        form.page,
+        PAGE_SIZE,
+        took,
+        list(notes),
+        window=WINDOW if full else None,
+    )
+
+
+@dataclass
+class AmongResult:
+    hits: list[SearchHit]
+    notes: list[str]
+    complete: bool
+    """False when more than ``AMONG_DEPTH`` papers matched and some candidates were not reached."""
+
+
+def search_among(query: str, paper_ids: Iterable[int]) -> AmongResult:
+    """Which of ``paper_ids`` match ``query`` (its words, phrases and fields), best first.
+
+    A feed is filtered by words, as a reader expects of a filter: keyword matching (BM25) only,
+    so a paper is kept because it says what was typed, not because its topic is near. The best
+    matches among all papers are read until every candidate was seen or ``AMONG_DEPTH`` matches
+    were looked through; the candidates among them are kept in that order.
+
+    No date filter narrows the search: ``SearchFilters`` are required clauses beside optional
+    words, so with one, papers of those dates that contain none of the words would match too.
+    """
+    wanted = set(paper_ids)
+    if not wanted:
+        return AmongResult([], [], True)
+    kept: list[SearchHit] = []
+    notes: list[str] = []
+    position, total = 0, 0
+    while position < AMONG_DEPTH and len(kept) < len(wanted):
+        results = search(query, limit=MAX_LIMIT, offset=position, mode="bm25")
+        notes, total = list(results.notes), results.total
+        kept.extend(hit for hit in results.hits if hit.paper.pk in wanted)
+        position += MAX_LIMIT
+        if position >= total or not results.hits:
+            break
+    complete = position >= total or len(kept) == len(wanted)
+    return AmongResult(kept, notes, complete)
+
+
+def page_numbers(page: int, pages: int, around: int = 2) -> Sequence[int | None]:
+    """Page links to show: the first, the last, and ``around`` on each side (None: a gap)."""
+    shown = sorted({1, pages, *range(max(1, page - around), min(pages, page + around) + 1)})
+    out: list[int | None] = []
+    for number in shown:
+        if out and number - (out[-1] or 0) > 1:
+            out.append(None)
+        out.append(number)
+    return out
