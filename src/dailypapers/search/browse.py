@@ -229,8 +229,10 @@ def top_hits(
     sort: str = "relevance",
     mode: str = "hybrid",
     offset: int = 0,
+    chunk: int = MAX_LIMIT,
 ) -> tuple[list[SearchHit], int, list[str]]:
-    """The best ``count`` hits from ``offset`` on (``search()`` gives at most 100 per call).
+    """The best ``count`` hits from ``offset`` on, in calls of ``chunk`` (``search()`` gives at
+    most 100 per call).
 
     Returns the hits, the total number of matches and the engine's notes.
     """
@@ -239,7 +241,7 @@ def top_hits(
     total, notes = 0, []
     position = offset
     while len(hits) < count and position <= MAX_OFFSET:
-        limit = min(MAX_LIMIT, count - len(hits))
+        limit = min(chunk, count - len(hits))
         results = search(query, filters, sort=sort, limit=limit, offset=position, mode=mode)  # type: ignore[arg-type]
         total, notes = results.total, results.notes
         for hit in results.hits:

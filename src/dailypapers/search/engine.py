@@ -130,6 +130,7 @@ class SearchEngine:
         query_vector = (
             vector.result() if vector is not None else self._query_vector(query.free_text)
         )
+        assert self.vectors is not None  # _wants_vectors checked it
         neighbours = self.vectors.search(query_vector, k)
         neighbours = [hit for hit in neighbours if hit[1] >= self.min_semantic_score]
         if restricted:

@@ -45,7 +45,8 @@ class HnswVectorIndex:
         self._loaded_commit: str | None = None
         self._dirty = False
         path.mkdir(parents=True, exist_ok=True)
-        self._index, self._live = self._empty(MIN_CAPACITY), set()
+        self._index = self._empty(MIN_CAPACITY)
+        self._live: set[int] = set()
         self._reload_if_changed()
 
     @classmethod

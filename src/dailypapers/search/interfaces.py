@@ -72,6 +72,10 @@ class KeywordIndex(Protocol):
 
     def commit(self) -> None: ...
 
+    def rollback(self) -> None:
+        """Drops staged writes: the index is as at its last commit."""
+        ...
+
     def search(
         self,
         query: ParsedQuery,
@@ -112,6 +116,8 @@ class VectorIndex(Protocol):
     def delete(self, doc_ids: Iterable[int]) -> None: ...
 
     def commit(self) -> None: ...
+
+    def rollback(self) -> None: ...
 
     def search(self, vector: np.ndarray, k: int) -> list[tuple[int, float]]:
         """(doc_id, cosine similarity), best first."""

@@ -99,9 +99,12 @@ class SearchIndex:
             # Unknown, damaged or built by another version: start a new generation from nothing.
             state = self._reset(folder)
         self.state = state
-        self.engine = SearchEngine(
-            TantivyKeywordIndex(folder / "keyword"), HnswVectorIndex(folder / "vectors")
-        )
+        self._open()
+
+    def _open(self) -> None:
+        self.keyword = TantivyKeywordIndex(self.folder / "keyword")
+        self.vectors = HnswVectorIndex(self.folder / "vectors")
+        self.engine = SearchEngine(self.keyword, self.vectors)
 
     @staticmethod
     def _reset(folder: Path, *, rebuild: str = "done") -> IndexState:
@@ -114,9 +117,7 @@ class SearchIndex:
     def start_over(self) -> None:
         """A new generation: empty indexes; every ``IndexedPaper`` row becomes stale."""
         self.state = self._reset(self.folder, rebuild="running")
-        self.engine = SearchEngine(
-            TantivyKeywordIndex(self.folder / "keyword"), HnswVectorIndex(self.folder / "vectors")
-        )
+        self._open()
 
     def refresh(self) -> None:
         """Follows a rebuild done by another process (a new generation in state.json)."""
@@ -269,8 +270,8 @@ def _index_batch(
         engine.delete(gone)
         engine.commit()
     except BaseException:
-        engine.keyword.rollback()
-        engine.vectors.rollback()
+        index.keyword.rollback()
+        index.vectors.rollback()
         raise
     _record_indexed(index.state.generation, documents, vectors)
     report.indexed += len(documents)
@@ -358,10 +359,10 @@ def index_papers(paper_ids: Iterable[int], *, progress: Progress | None = None) 
 
 def _remove_orphans(index: SearchIndex, report: IndexReport) -> None:
     """Documents in either index whose paper no longer exists (deleted while not indexing)."""
-    in_index = set(index.engine.keyword.contents().hashes) | index.engine.vectors.doc_ids()
+    in_index = set(index.keyword.contents().hashes) | index.vectors.doc_ids()
     if not in_index:
         return
-    existing = set()
+    existing: set[int] = set()
     candidates = sorted(in_index)
     for start in range(0, len(candidates), 5000):
         existing.update(
@@ -431,8 +432,8 @@ class IndexStatus:
 def index_status() -> IndexStatus:
     index = get_search_index()
     generation = index.state.generation
-    keyword = index.engine.keyword.contents().hashes
-    vector_ids = index.engine.vectors.doc_ids()
+    keyword = index.keyword.contents().hashes
+    vector_ids = index.vectors.doc_ids()
     papers = set(Paper.objects.values_list("pk", flat=True))
     rows = dict(
         IndexedPaper.objects.filter(generation=generation).values_list("paper_id", "content_hash")

@@ -274,7 +274,9 @@ class TantivyKeywordIndex:
             tokens = self._terms(self._en, phrase)
             if not tokens:
                 continue  # a phrase of stop words only constrains nothing
-            must.append(self._field_match("body", tokens))
+            in_order = self._field_match("body", tokens)
+            if in_order is not None:
+                must.append(in_order)
         for values, field in ((query.authors, "authors"), (query.organizations, "orgs")):
             for value in values:
                 match = self._field_match(field, self._terms(self._names, value))
@@ -347,10 +349,11 @@ class TantivyKeywordIndex:
         addresses = [address for _, address in result.hits]
         doc_ids = searcher.fast_field_values("doc_id", addresses) if addresses else []
         hits = [
-            (int(doc_id), float(score))
+            (int(doc_id or 0), float(score))
             for (score, _), doc_id in zip(result.hits, doc_ids, strict=True)
         ]
-        return KeywordHits(hits, int(result.count or 0))
+        # SearchResult.count exists at run time (count=True) but not in tantivy's type stubs.
+        return KeywordHits(hits, int(getattr(result, "count", 0) or 0))
 
     def satisfying(
         self, doc_ids: Sequence[int], query: ParsedQuery, filters: SearchFilters
@@ -368,7 +371,7 @@ class TantivyKeywordIndex:
         result = searcher.search(combined, limit=len(doc_ids), count=False)
         addresses = [address for _, address in result.hits]
         return (
-            {int(v) for v in searcher.fast_field_values("doc_id", addresses)}
+            {int(v or 0) for v in searcher.fast_field_values("doc_id", addresses)}
             if addresses
             else set()
         )
@@ -525,7 +528,7 @@ class TantivyKeywordIndex:
         result = searcher.search(Query.all_query(), limit=total, count=False)
         for _, address in result.hits:
             document = searcher.doc(address)
-            contents.hashes[int(document.get_first("doc_id"))] = (
+            contents.hashes[int(document.get_first("doc_id") or 0)] = (
                 document.get_first("content_hash") or ""
             )
         return contents

@@ -14,6 +14,7 @@ from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
     Progress,
+    TaskID,
     TextColumn,
     TimeElapsedColumn,
     TimeRemainingColumn,
@@ -62,7 +63,7 @@ class Command(BaseCommand):
             TimeRemainingColumn(),
         ]
         bar = Progress(*columns, console=console, disable=not console.is_terminal)
-        tasks: dict[str, int] = {}
+        tasks: dict[str, TaskID] = {}
 
         def advance(phase: str, n: int, total: int | None) -> None:
             if phase not in tasks:
