@@ -121,11 +121,6 @@ def test_date_range_keeps_papers_published_within_it(client):
     assert set(ids) <= in_range
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="engine: a filter is a required clause beside optional words, so every paper in the "
-    "filter matches even when none of the words does (tantivy_index._combined)",
-)
 def test_a_word_nothing_contains_finds_nothing_even_within_a_filter(client):
     assert found(client, q="zebrafish") == []  # holds
     assert found(client, q="zebrafish", cat="cs.CV") == []  # lists every cs.CV paper

@@ -92,7 +92,7 @@ def test_published_filter(engine):
 
 def test_category_filter_accepts_archives(engine):
     results = engine.search(
-        parse_query("learning"), SearchFilters(categories=("cs.CV", "stat")), mode="bm25"
+        parse_query("models networks"), SearchFilters(categories=("cs.CV", "stat")), mode="bm25"
     )
 
     assert sorted(ids(results)) == [2, 4]
@@ -234,3 +234,11 @@ def test_missing_model_degrades_hybrid_search_to_keywords_with_a_note(tmp_path):
 
     assert ids(results) == [2] and results.mode == "bm25"
     assert "not available" in results.notes[0]
+
+
+def test_words_beside_a_filter_still_need_a_match(engine):
+    in_category = SearchFilters(categories=("cs.LG",))
+
+    assert ids(engine.search(parse_query("zzyzx"), in_category, mode="bm25")) == []
+    assert ids(engine.search(parse_query("cat:cs.lg zzyzx"), mode="bm25")) == []
+    assert ids(engine.search(parse_query("atari zzyzx"), in_category, mode="bm25")) == [5]

@@ -233,7 +233,7 @@ class TantivyKeywordIndex:
         return Query.phrase_query(self.schema, field, [(pos - first, text) for pos, text in tokens])
 
     def _text_query(self, query: ParsedQuery) -> Query | None:
-        """Words, each a clause over title (boosted), abstract and authors; any may match."""
+        """Words, each a clause over body, title (boosted) and authors; a disjunction."""
         clauses: list[Query] = []
         seen: set[str] = set()
         for word in query.words:
@@ -257,15 +257,18 @@ class TantivyKeywordIndex:
                         )
                     )
                 clauses.append(Query.boolean_query([(Occur.Should, q) for q in per_field]))
-        for phrase in query.phrases:
-            # Phrases also score, so papers with the phrase in the title rank first.
-            tokens = self._terms(self._en, phrase)
-            title = self._field_match("title", tokens)
-            if title is not None:
-                clauses.append(Query.boost_query(title, self.title_boost))
         if not clauses:
             return None
         return Query.boolean_query([(Occur.Should, clause) for clause in clauses])
+
+    def _phrase_boosts(self, query: ParsedQuery) -> list[Query]:
+        """Phrases also score, so papers with the phrase in the title rank first."""
+        boosts = []
+        for phrase in query.phrases:
+            title = self._field_match("title", self._terms(self._en, phrase))
+            if title is not None:
+                boosts.append(Query.boost_query(title, self.title_boost))
+        return boosts
 
     def _constraints(self, query: ParsedQuery, filters: SearchFilters) -> list[Query] | None:
         """Clauses every result must meet; ``None`` when a constraint can never match."""
@@ -305,14 +308,15 @@ class TantivyKeywordIndex:
         must = self._constraints(query, filters)
         if must is None:
             return None
-        text = self._text_query(query)
-        if text is None and not must:
+        # At least one word must match (the word query is a disjunction), every constraint must
+        # hold; phrase-in-title boosts only score. Words beside a filter are thus not optional:
+        # "cat:cs.CL transformer" lists cs.CL papers that mention transformers, not all of cs.CL.
+        words = self._text_query(query)
+        required = must + ([words] if words is not None else [])
+        if not required:
             return None
-        if not must:
-            return text
-        clauses = [(Occur.Must, clause) for clause in must]
-        if text is not None:
-            clauses.append((Occur.Should, text))
+        clauses = [(Occur.Must, clause) for clause in required]
+        clauses += [(Occur.Should, boost) for boost in self._phrase_boosts(query)]
         return Query.boolean_query(clauses)
 
     def search(
