@@ -9,6 +9,7 @@ import re
 
 import pytest
 
+from dailypapers.search.browse import search_among
 from tests.functional.search_corpus import HOSTILE_ID, RLO, SCRIPT, SPECS, indexed_corpus
 from tests.functional.test_web_security import audit
 
@@ -122,8 +123,10 @@ def test_date_range_keeps_papers_published_within_it(client):
 
 
 def test_a_word_nothing_contains_finds_nothing_even_within_a_filter(client):
-    assert found(client, q="zebrafish") == []  # holds
-    assert found(client, q="zebrafish", cat="cs.CV") == []  # lists every cs.CV paper
+    assert found(client, q="zebrafish") == []
+    # A filter must not make the words optional (it listed every cs.CV paper before 43a5eac).
+    assert found(client, q="zebrafish", cat="cs.CV") == []
+    assert found(client, q="zebrafish", **{"from": "2025-01-01"}) == []
 
 
 def test_has_code_keeps_only_papers_with_a_repository(client):
@@ -326,6 +329,18 @@ def test_an_oversize_feed_filter_is_a_400(client):
 
     assert status == 400 and ids == []
     assert "the limit is 250" in html
+
+
+def test_a_feed_holding_an_undated_paper_is_filtered_all_the_same(corpus):
+    dated = corpus.paper("2503.00012")  # Atari, dated
+    candidates = [(corpus.ids["2503.00001"], None), (dated.pk, dated.published_at)]
+
+    diffusion = search_among("diffusion", candidates)
+    atari = search_among("atari", candidates[1:])
+
+    assert [hit.paper.arxiv_id for hit in diffusion.hits] == ["2503.00001"]
+    assert [hit.paper.arxiv_id for hit in atari.hits] == ["2503.00012"]
+    assert diffusion.complete and atari.complete
 
 
 def test_a_malformed_feed_filter_degrades_to_words(client):

@@ -11,8 +11,8 @@ here, so they parse, validate and rank alike:
 ``search()`` itself filters by date and category and sorts by relevance or date. Two things the
 page offers are done here, over a window of the best ``WINDOW`` matches: "has code" keeps the
 papers with a GitHub repository, and "most upvoted" re-orders the window by upvotes. A page says
-when its window was full, so nobody mistakes it for every match. (An engine filter on code and an
-upvote sort would lift the window; see the notes in web/search_views.py.)
+when its window was full, so nobody mistakes it for every match. (A "has code" filter and an
+upvote sort in the engine would lift the window.)
 """
 
 from __future__ import annotations
@@ -296,25 +296,29 @@ class AmongResult:
     """False when more than ``AMONG_DEPTH`` papers matched and some candidates were not reached."""
 
 
-def search_among(query: str, paper_ids: Iterable[int]) -> AmongResult:
-    """Which of ``paper_ids`` match ``query`` (its words, phrases and fields), best first.
+def search_among(query: str, candidates: Iterable[tuple[int, dt.datetime | None]]) -> AmongResult:
+    """Which ``candidates`` (paper id, arXiv date) match ``query``, best first.
 
     A feed is filtered by words, as a reader expects of a filter: keyword matching (BM25) only,
-    so a paper is kept because it says what was typed, not because its topic is near. The best
-    matches among all papers are read until every candidate was seen or ``AMONG_DEPTH`` matches
-    were looked through; the candidates among them are kept in that order.
-
-    No date filter narrows the search: ``SearchFilters`` are required clauses beside optional
-    words, so with one, papers of those dates that contain none of the words would match too.
+    so a paper is kept because it says what was typed, not because its topic is near. The search
+    is narrowed to the candidates' arXiv dates (a filter never makes the words optional), then
+    the best matches are read until every candidate was seen or ``AMONG_DEPTH`` matches were
+    looked through; the candidates among them are kept, in that order.
     """
-    wanted = set(paper_ids)
+    papers = list(candidates)
+    wanted = {pk for pk, _ in papers}
     if not wanted:
         return AmongResult([], [], True)
+    dates = [published for _, published in papers if published is not None]
+    filters = SearchFilters()
+    if len(dates) == len(papers):
+        # An undated paper never matches a date range: with one in the feed, search every date.
+        filters = SearchFilters(published_from=min(dates), published_to=max(dates))
     kept: list[SearchHit] = []
     notes: list[str] = []
     position, total = 0, 0
     while position < AMONG_DEPTH and len(kept) < len(wanted):
-        results = search(query, limit=MAX_LIMIT, offset=position, mode="bm25")
+        results = search(query, filters, limit=MAX_LIMIT, offset=position, mode="bm25")
         notes, total = list(results.notes), results.total
         kept.extend(hit for hit in results.hits if hit.paper.pk in wanted)
         position += MAX_LIMIT

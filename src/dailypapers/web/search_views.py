@@ -149,7 +149,7 @@ def render_filtered_feed(request: HttpRequest, view: FeedView, raw_query: str) -
     except InvalidSearch as error:
         context.update(error=error.message, cards=[], total=0)
         return render(request, "search/feed.html", context, status=400)
-    feed = list(query_feed(period).prefetch_related(None).values_list("pk", flat=True))
+    feed = list(query_feed(period).prefetch_related(None).values_list("pk", "published_at"))
     found = search_among(query, feed)
     page_number = _feed_page(request.GET.get("page"), len(found.hits))
     start = (page_number - 1) * FEED_PAGE_SIZE
