@@ -525,10 +525,15 @@ def test_signed_in_users_are_not_served_shared_cache_entries(client, django_user
 # --- OpenAPI and docs ---------------------------------------------------------------------------
 
 
-def test_openapi_schema_describes_the_three_endpoints(client):
+def test_openapi_schema_describes_every_endpoint(client):
     schema = client.get("/api/openapi.json").json()
 
-    assert set(schema["paths"]) == {"/api/daily_papers", "/api/papers", "/api/papers/{paper_id}"}
+    assert set(schema["paths"]) == {
+        "/api/daily_papers",
+        "/api/papers",
+        "/api/papers/{paper_id}",
+        "/api/papers/search",
+    }
     daily = schema["paths"]["/api/daily_papers"]["get"]
     assert {p["name"] for p in daily["parameters"]} == {
         "p",
