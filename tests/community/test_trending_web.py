@@ -87,12 +87,11 @@ def test_the_api_sort_trending_follows_the_stored_scores(client, ranked):
     assert [item["paper"]["id"] for item in by_upvotes.json()][0] == old.arxiv_id
 
 
-def test_a_vote_moves_its_paper_up_the_trending_page_at_once(
-    client, ranked, django_capture_on_commit_callbacks
+def test_a_vote_moves_its_paper_up_the_trending_page_once_its_job_ran(
+    client, ranked, django_capture_on_commit_callbacks, run_trending_jobs
 ):
     old, hot = ranked
     quiet = Paper.objects.get(arxiv_id="2503.60003")
-    client.force_login(make_user())
 
     for _ in range(5):
         voter = make_user()
@@ -100,5 +99,8 @@ def test_a_vote_moves_its_paper_up_the_trending_page_at_once(
         with django_capture_on_commit_callbacks(execute=True):
             client.post(f"/papers/{quiet.arxiv_id}/vote", {"action": "upvote"})
 
+    assert "Nobody voted" not in client.get("/papers/trending").content.decode()
+
+    assert run_trending_jobs() == 5
     html = client.get("/papers/trending").content.decode()
     assert html.index("Nobody voted") < html.index("Hot right now")

@@ -9,7 +9,7 @@ from dailypapers.community.models import TrendingScore, Vote
 from dailypapers.community.services.votes import PaperNotFound, upvote_paper, withdraw_upvote
 from dailypapers.papers.models import Paper
 from dailypapers.papers.signals import feed_generation
-from tests.community.conftest import make_user
+from tests.community.conftest import make_user, pending_trending_jobs
 from tests.factories import make_paper, paper_record
 
 pytestmark = pytest.mark.django_db
@@ -105,16 +105,18 @@ def test_a_vote_invalidates_cached_pages_after_commit(django_capture_on_commit_c
     assert feed_generation() != before
 
 
-def test_a_vote_refreshes_the_papers_trending_score_after_commit(
-    django_capture_on_commit_callbacks,
+def test_a_vote_queues_a_trending_refresh_after_commit_that_scores_the_paper(
+    django_capture_on_commit_callbacks, huey_queue, run_trending_jobs
 ):
     paper = make_paper(upvotes=0)
 
-    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+    with django_capture_on_commit_callbacks(execute=True):
         upvote_paper(make_user().pk, paper.pk)
-        assert not TrendingScore.objects.filter(paper=paper).exists()  # not before the commit
+        assert pending_trending_jobs(huey_queue) == []  # nothing is queued before the commit
 
-    assert len(callbacks) == 2  # the cache generation and the trending job
+    [job] = pending_trending_jobs(huey_queue)
+    assert job.args == ([paper.pk],)  # ids, never objects
+    assert run_trending_jobs() == 1
     assert TrendingScore.objects.get(paper=paper).score is not None
 
 
@@ -130,7 +132,7 @@ def test_a_repeated_upvote_announces_nothing(django_capture_on_commit_callbacks)
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_rolled_back_vote_leaves_no_row_no_count_and_no_job():
+def test_a_rolled_back_vote_leaves_no_row_no_count_and_no_job(huey_queue):
     paper = make_paper(upvotes=1)
     user = make_user()
     before = feed_generation()
@@ -141,5 +143,5 @@ def test_a_rolled_back_vote_leaves_no_row_no_count_and_no_job():
 
     assert counts(paper) == (1, 0, 1)
     assert not Vote.objects.exists()
-    assert not TrendingScore.objects.filter(paper=paper).exists()
+    assert pending_trending_jobs(huey_queue) == []
     assert feed_generation() == before
