@@ -16,7 +16,7 @@ PYTEST_UNIT := $(BIN)/pytest --ignore=tests/e2e -m "not e2e"
 .NOTPARALLEL:
 .DEFAULT_GOAL := help
 .PHONY: help install install-dev demo serve lint format check-migrations chromium \
-	test test-sqlite test-postgres test-e2e bench clean
+	test test-sqlite test-postgres pgvector test-e2e bench clean
 
 help:
 	@echo "make demo            install (runtime deps), import the demo corpus once, serve on 127.0.0.1:\$${PORT:-8000}"
@@ -74,6 +74,13 @@ chromium:
 		echo "Chromium is missing and this is not root: 'sudo apt-get install chromium' for the browser tests"; \
 	fi
 
+# pgvector (the `vector` extension) for PostgreSQL: built from Debian's source package when
+# missing and this is root (.ci/install-pgvector); otherwise a message, and search on PostgreSQL
+# falls back to the file indexes (DAILYPAPERS_SEARCH_BACKEND=auto).
+pgvector:
+	@if [ -d /etc/postgresql ] && [ "$$(id -u)" = 0 ]; then .ci/install-pgvector; \
+	else echo "pgvector: not installing (needs root and a local PostgreSQL; see .ci/install-pgvector)"; fi
+
 test: install-dev chromium lint check-migrations test-sqlite test-postgres test-e2e
 	@echo "make test: every step passed"
 
@@ -84,7 +91,7 @@ test-sqlite: $(VENV)/.installed-dev
 		if [ $$rc -eq 5 ]; then echo "pytest collected no tests on SQLite: failing" >&2; fi; exit $$rc; }
 
 # Locally an unreachable PostgreSQL is skipped with a message; under CI=true it fails the run.
-test-postgres: $(VENV)/.installed-dev
+test-postgres: $(VENV)/.installed-dev pgvector
 	@echo "== pytest on PostgreSQL ($(PG_URL))"
 	@if problem=$$($(BIN)/python -c "import sys, psycopg; psycopg.connect(sys.argv[1], connect_timeout=3).close()" \
 			"$(PG_URL)" 2>&1); then \
