@@ -439,7 +439,7 @@ HUEY = huey_from_url(
 
 # Trending (docs/trending.md): a vote's weight halves every half-life; the worker recomputes every
 # score every TRENDING_INTERVAL_MINUTES to take in imports and GitHub star growth.
-TRENDING_HALF_LIFE_HOURS = env_float("TRENDING_HALF_LIFE_HOURS", 24.0)
+TRENDING_HALF_LIFE_HOURS = env_float("TRENDING_HALF_LIFE_HOURS", 48.0)
 if not TRENDING_HALF_LIFE_HOURS > 0:
     raise ValueError(
         f"DAILYPAPERS_TRENDING_HALF_LIFE_HOURS must be positive, got {TRENDING_HALF_LIFE_HOURS}"

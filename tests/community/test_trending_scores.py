@@ -25,6 +25,14 @@ from tests.factories import make_paper, paper_record
 pytestmark = pytest.mark.django_db
 
 TODAY = dt.date(2026, 3, 14)
+
+
+@pytest.fixture(autouse=True)
+def day_long_half_life(settings):
+    """The figures below are worked out for a 24-hour half-life, whatever the default."""
+    settings.TRENDING_HALF_LIFE_HOURS = 24.0
+
+
 NOON = dt.datetime(2026, 3, 14, 12, tzinfo=dt.UTC)
 
 
@@ -69,6 +77,7 @@ def test_stored_scores_match_the_pure_function():
         [NOON - dt.timedelta(hours=5)] * 2,
         imported_upvotes=12,
         feed_time=dt.datetime(2026, 3, 14, tzinfo=dt.UTC),
+        half_life_hours=24,
     )
     assert TrendingScore.objects.get(paper=paper).score == pytest.approx(expected)
 

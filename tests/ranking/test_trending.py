@@ -19,8 +19,12 @@ def hours_ago(hours: float) -> dt.datetime:
 
 
 def test_trending_score_decays_with_age():
-    fresh = trending.score([hours_ago(1)] * 10, imported_upvotes=0, feed_time=None)
-    old = trending.score([hours_ago(49)] * 10, imported_upvotes=0, feed_time=None)
+    fresh = trending.score(
+        [hours_ago(1)] * 10, imported_upvotes=0, feed_time=None, half_life_hours=H
+    )
+    old = trending.score(
+        [hours_ago(49)] * 10, imported_upvotes=0, feed_time=None, half_life_hours=H
+    )
 
     assert trending.heat(fresh, NOW, H) == pytest.approx(10 * 2 ** (-1 / 24))
     assert trending.heat(old, NOW, H) == pytest.approx(10 * 2 ** (-49 / 24))
@@ -36,8 +40,12 @@ def test_a_vote_loses_half_its_weight_every_half_life():
 
 
 def test_ranking_by_score_is_the_same_at_every_moment():
-    many_old = trending.score([hours_ago(50)] * 40, imported_upvotes=0, feed_time=None)
-    few_new = trending.score([hours_ago(2)] * 12, imported_upvotes=0, feed_time=None)
+    many_old = trending.score(
+        [hours_ago(50)] * 40, imported_upvotes=0, feed_time=None, half_life_hours=H
+    )
+    few_new = trending.score(
+        [hours_ago(2)] * 12, imported_upvotes=0, feed_time=None, half_life_hours=H
+    )
 
     for later in (0, 5, 100, 10_000):
         moment = NOW + dt.timedelta(hours=later)
@@ -47,25 +55,27 @@ def test_ranking_by_score_is_the_same_at_every_moment():
 
 
 def test_more_votes_at_the_same_time_score_higher():
-    assert trending.score([NOW] * 3, imported_upvotes=0, feed_time=None) > trending.score(
-        [NOW] * 2, imported_upvotes=0, feed_time=None
-    )
+    assert trending.score(
+        [NOW] * 3, imported_upvotes=0, feed_time=None, half_life_hours=H
+    ) > trending.score([NOW] * 2, imported_upvotes=0, feed_time=None, half_life_hours=H)
 
 
 def test_imported_upvotes_count_as_one_lump_at_the_feed_time():
-    lump = trending.score([], imported_upvotes=30, feed_time=hours_ago(24))
-    spread = trending.score([hours_ago(24)] * 30, imported_upvotes=0, feed_time=None)
+    lump = trending.score([], imported_upvotes=30, feed_time=hours_ago(24), half_life_hours=H)
+    spread = trending.score(
+        [hours_ago(24)] * 30, imported_upvotes=0, feed_time=None, half_life_hours=H
+    )
 
     assert lump == pytest.approx(spread)
     assert trending.heat(lump, NOW, H) == pytest.approx(15.0)
 
 
 def test_imported_upvotes_without_a_feed_time_do_not_count():
-    assert trending.score([], imported_upvotes=30, feed_time=None) is None
+    assert trending.score([], imported_upvotes=30, feed_time=None, half_life_hours=H) is None
 
 
 def test_no_votes_and_no_stars_means_no_score():
-    assert trending.score([], imported_upvotes=0, feed_time=hours_ago(1)) is None
+    assert trending.score([], imported_upvotes=0, feed_time=hours_ago(1), half_life_hours=H) is None
     assert trending.heat(None, NOW, H) == 0.0
 
 
@@ -113,7 +123,9 @@ def test_star_growth_accumulates_and_ignores_no_change():
 
 def test_stars_count_with_votes_in_the_score():
     star_log, _ = trending.add_star_growth(None, 0, 100, NOW, H)
-    with_stars = trending.score([NOW], imported_upvotes=0, feed_time=None, star_log=star_log)
+    with_stars = trending.score(
+        [NOW], imported_upvotes=0, feed_time=None, star_log=star_log, half_life_hours=H
+    )
 
     assert trending.heat(with_stars, NOW, H) == pytest.approx(1 + 10)
 
@@ -141,7 +153,9 @@ def test_grouped_scores_of_nothing_are_all_minus_infinity():
 
 
 def test_explanation_names_votes_imports_age_and_stars():
-    score_log = trending.score([hours_ago(3)], imported_upvotes=12, feed_time=hours_ago(48))
+    score_log = trending.score(
+        [hours_ago(3)], imported_upvotes=12, feed_time=hours_ago(48), half_life_hours=H
+    )
 
     why = trending.explain(
         score_log=score_log,

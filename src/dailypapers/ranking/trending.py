@@ -31,7 +31,7 @@ from dataclasses import dataclass
 import numpy as np
 
 EPOCH = dt.datetime(2020, 1, 1, tzinfo=dt.UTC)
-DEFAULT_HALF_LIFE_HOURS = 24.0
+DEFAULT_HALF_LIFE_HOURS = 48.0
 # Ten new GitHub stars count as much as one upvote at the same moment.
 STAR_WEIGHT = 0.1
 # "Recent" in explanations: local votes of the last week.
