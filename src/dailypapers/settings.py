@@ -349,6 +349,9 @@ USER_AGENT = env("USER_AGENT", "dailypapers/0.1 (+https://github.com/dailypapers
 SHARED_DATA_DIR = Path(env("SHARED_DATA_DIR", str(Path.cwd().parent / "shared" / "data"))).resolve()
 
 LOG_LEVEL = env("LOG_LEVEL", "INFO").upper()
+# Search indexes: auto (PostgreSQL tables when the database is PostgreSQL with pgvector, else
+# files in DATA_DIR/search), tantivy (files) or postgres. Checked by search.services.search_backend.
+SEARCH_BACKEND = env("SEARCH_BACKEND", "auto").strip().lower()
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

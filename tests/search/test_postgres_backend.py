@@ -79,3 +79,20 @@ def test_uncommitted_documents_are_invisible(engine):
 def test_wrong_vector_shape_is_refused_with_a_clear_error(engine):
     with pytest.raises(ValueError, match=r"shape \(n, 384\)"):
         engine.vectors.upsert([1], np.ones((1, 10), np.float32))
+
+
+def test_similar_still_finds_k_papers_when_deleted_neighbours_crowd_the_graph(engine):
+    # Deleted rows stay in the HNSW graph until VACUUM; 300 of them right beside the paper would
+    # fill a plain scan's candidate list (ef_search 64) and leave fewer than k live neighbours.
+    rng = np.random.default_rng(0)
+    target = engine.vectors.vector(1)
+    crowd = target + rng.normal(0, 0.01, (300, 384)).astype(np.float32)
+    crowd_ids = list(range(1000, 1300))
+    engine.vectors.upsert(crowd_ids, crowd)
+    engine.vectors.commit()
+    engine.vectors.delete(crowd_ids)
+    engine.vectors.commit()
+
+    similar = engine.similar(1, 4)
+
+    assert sorted(doc_id for doc_id, _ in similar) == [2, 3, 4, 5]

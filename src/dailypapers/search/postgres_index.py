@@ -343,7 +343,11 @@ class PgvectorVectorIndex:
             return []
         literal = _literal(vector)
         with transaction.atomic(), connection.cursor() as cursor:
-            # ef_search bounds what the HNSW scan returns: at least k candidates are needed.
+            # ef_search bounds what one HNSW scan returns: at least k candidates are needed. Dead
+            # rows (updates, deletes, rolled-back batches not yet vacuumed) still sit in the graph
+            # and are dropped after the scan, so the scan goes on until k live rows are found
+            # (pgvector >= 0.8 iterative scans; strict order keeps the ranking exact).
+            cursor.execute("SELECT set_config('hnsw.iterative_scan', 'strict_order', true)")
             cursor.execute(
                 "SELECT set_config('hnsw.ef_search', %s, true)", [str(max(EF_SEARCH_MIN, k))]
             )

@@ -30,7 +30,8 @@ from pathlib import Path
 
 import numpy as np
 from django.conf import settings
-from django.db import transaction
+from django.core.exceptions import ImproperlyConfigured
+from django.db import connection, transaction
 from django.db.models import Prefetch
 from django.utils import timezone
 
@@ -39,7 +40,14 @@ from dailypapers.search.documents import DOCUMENT_FORMAT, SearchDocument
 from dailypapers.search.embedder import DIMENSIONS, MODEL_ID
 from dailypapers.search.engine import SearchEngine
 from dailypapers.search.hnsw_index import VECTOR_FORMAT, HnswVectorIndex
+from dailypapers.search.interfaces import KeywordIndex, VectorIndex
 from dailypapers.search.models import IndexedPaper
+from dailypapers.search.postgres_index import (
+    PgvectorVectorIndex,
+    PostgresKeywordIndex,
+    ensure_postgres_tables,
+    postgres_search_available,
+)
 from dailypapers.search.tantivy_index import KEYWORD_FORMAT, TantivyKeywordIndex
 
 BATCH_SIZE = 1000  # papers per index commit: a crash repeats at most this much work
@@ -89,34 +97,79 @@ class IndexState:
         os.replace(staging, folder / "state.json")
 
 
+SEARCH_BACKENDS = ("auto", "tantivy", "postgres")
+
+
+def search_backend() -> str:
+    """The backend ``DAILYPAPERS_SEARCH_BACKEND`` selects: "tantivy" (files) or "postgres" (tables).
+
+    ``auto`` (the default) takes the PostgreSQL tables when the database is PostgreSQL and pgvector
+    created them (migration 0002), else the files. ``postgres`` insists, and says why it cannot.
+    """
+    choice = str(getattr(settings, "SEARCH_BACKEND", "auto") or "auto").strip().lower()
+    if choice not in SEARCH_BACKENDS:
+        raise ImproperlyConfigured(
+            f"DAILYPAPERS_SEARCH_BACKEND={choice!r}: expected one of {', '.join(SEARCH_BACKENDS)}"
+        )
+    if choice == "tantivy":
+        return "tantivy"
+    if choice == "postgres":
+        if connection.vendor != "postgresql":
+            raise ImproperlyConfigured(
+                "DAILYPAPERS_SEARCH_BACKEND=postgres needs a PostgreSQL database "
+                f"(this one is {connection.vendor})"
+            )
+        if not ensure_postgres_tables():
+            raise ImproperlyConfigured(
+                "DAILYPAPERS_SEARCH_BACKEND=postgres needs the pgvector extension in PostgreSQL "
+                "(install it with .ci/install-pgvector, as root)"
+            )
+        return "postgres"
+    return "postgres" if postgres_search_available() else "tantivy"
+
+
 class SearchIndex:
-    """The product's indexes in one folder, with the engine that searches them."""
+    """The product's indexes (files in one folder, or PostgreSQL tables), with their engine.
+
+    ``state.json`` in the folder names the generation on either backend; its formats include the
+    backend, so switching backends starts a new generation (every row stale, nothing lost).
+    """
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
+        self.backend = search_backend()
+        self.formats = {**FORMATS, "backend": self.backend}
         state = IndexState.read(folder)
-        if state is None or state.formats != FORMATS:
+        if state is None or state.formats != self.formats:
             # Unknown, damaged or built by another version: start a new generation from nothing.
-            state = self._reset(folder)
+            state = self._reset()
         self.state = state
         self._open()
 
+    def _make_indexes(self) -> tuple[KeywordIndex, VectorIndex]:
+        if self.backend == "postgres":
+            return PostgresKeywordIndex(), PgvectorVectorIndex()
+        return TantivyKeywordIndex(self.folder / "keyword"), HnswVectorIndex(
+            self.folder / "vectors"
+        )
+
     def _open(self) -> None:
-        self.keyword = TantivyKeywordIndex(self.folder / "keyword")
-        self.vectors = HnswVectorIndex(self.folder / "vectors")
+        self.keyword, self.vectors = self._make_indexes()
         self.engine = SearchEngine(self.keyword, self.vectors)
 
-    @staticmethod
-    def _reset(folder: Path, *, rebuild: str = "done") -> IndexState:
-        TantivyKeywordIndex.destroy(folder / "keyword")
-        HnswVectorIndex.destroy(folder / "vectors")
-        state = IndexState(uuid.uuid4().hex, dict(FORMATS), rebuild)
-        state.write(folder)
+    def _reset(self, *, rebuild: str = "done") -> IndexState:
+        TantivyKeywordIndex.destroy(self.folder / "keyword")
+        HnswVectorIndex.destroy(self.folder / "vectors")
+        if self.backend == "postgres":
+            PostgresKeywordIndex().clear()
+            PgvectorVectorIndex().clear()
+        state = IndexState(uuid.uuid4().hex, dict(self.formats), rebuild)
+        state.write(self.folder)
         return state
 
     def start_over(self) -> None:
         """A new generation: empty indexes; every ``IndexedPaper`` row becomes stale."""
-        self.state = self._reset(self.folder, rebuild="running")
+        self.state = self._reset(rebuild="running")
         self._open()
 
     def refresh(self) -> None:
@@ -124,10 +177,7 @@ class SearchIndex:
         state = IndexState.read(self.folder)
         if state is not None and state.generation != self.state.generation:
             self.state = state
-            self.engine = SearchEngine(
-                TantivyKeywordIndex(self.folder / "keyword"),
-                HnswVectorIndex(self.folder / "vectors"),
-            )
+            self.engine = SearchEngine(*self._make_indexes())
         elif state is not None:
             self.state.rebuild = state.rebuild
 
