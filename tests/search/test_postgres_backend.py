@@ -96,3 +96,58 @@ def test_similar_still_finds_k_papers_when_deleted_neighbours_crowd_the_graph(en
     similar = engine.similar(1, 4)
 
     assert sorted(doc_id for doc_id, _ in similar) == [2, 3, 4, 5]
+
+
+def test_auto_backend_follows_the_database(settings):
+    from dailypapers.search.services import search_backend
+
+    settings.SEARCH_BACKEND = "auto"
+    expected = "postgres" if postgres_search_available() else "tantivy"
+
+    assert search_backend() == expected
+    if connection.vendor == "sqlite":
+        assert expected == "tantivy"
+
+
+def test_product_index_uses_the_postgres_tables_on_postgresql(engine, search_data_dir, settings):
+    from dailypapers.search import services
+
+    settings.SEARCH_BACKEND = "auto"
+    index = services.get_search_index()
+
+    assert index.backend == "postgres"
+    assert isinstance(index.keyword, PostgresKeywordIndex)
+    # A new generation starts from empty tables: the fixture's documents are gone.
+    assert len(index.keyword) == 0 and len(index.vectors) == 0
+
+
+def test_tantivy_backend_can_be_forced_on_any_database(settings):
+    from dailypapers.search.services import search_backend
+
+    settings.SEARCH_BACKEND = "tantivy"
+
+    assert search_backend() == "tantivy"
+
+
+def test_unknown_backend_is_refused_with_a_clear_error(settings):
+    from django.core.exceptions import ImproperlyConfigured
+
+    from dailypapers.search.services import search_backend
+
+    settings.SEARCH_BACKEND = "elastic"
+
+    with pytest.raises(ImproperlyConfigured, match="expected one of auto, tantivy, postgres"):
+        search_backend()
+
+
+def test_postgres_backend_on_sqlite_is_refused_with_a_clear_error(settings):
+    from django.core.exceptions import ImproperlyConfigured
+
+    from dailypapers.search.services import search_backend
+
+    if connection.vendor != "sqlite":
+        pytest.skip("checks the refusal on SQLite")
+    settings.SEARCH_BACKEND = "postgres"
+
+    with pytest.raises(ImproperlyConfigured, match="needs a PostgreSQL database"):
+        search_backend()
