@@ -186,7 +186,7 @@ def _recompute(
             "paper_id", "star_log", "stars_seen", "stars_first_seen", "stars_first_seen_at"
         )
     }
-    rows: list[TrendingScore] = []
+    rows: list[tuple] = []
     for index, (pk, imported, stars, day, submitted, published) in enumerate(papers):
         star_log, stars_seen, first_seen, first_seen_at = existing.get(pk, (None, None, None, None))
         star_log, stars_seen = trending.add_star_growth(star_log, stars_seen, stars, now, half_life)
@@ -203,43 +203,49 @@ def _recompute(
         if score is None and stars_seen is None and pk not in existing:
             continue
         stats.scored += score is not None
-        rows.append(
-            TrendingScore(
-                paper_id=pk,
-                score=score,
-                star_log=star_log,
-                stars_seen=stars_seen,
-                stars_first_seen=first_seen,
-                stars_first_seen_at=first_seen_at,
-                computed_at=now,
-            )
-        )
-    _write(rows, stats, on_progress)
+        rows.append((pk, score, star_log, stars_seen, first_seen, first_seen_at))
+    _write(rows, now, stats, on_progress)
     stats.seconds = time.perf_counter() - started
     return stats
 
 
+UPSERT_COLUMNS = (
+    "score",
+    "star_log",
+    "stars_seen",
+    "stars_first_seen",
+    "stars_first_seen_at",
+    "computed_at",
+)
+
+
 def _write(
-    rows: list[TrendingScore],
+    rows: list[tuple],
+    now: dt.datetime,
     stats: RecomputeStats,
     on_progress: Callable[[str, int, int], None],
 ) -> None:
+    """Upsert ``(paper id, score, star_log, stars_seen, first seen, first seen at)`` rows.
+
+    Plain ``INSERT ... ON CONFLICT DO UPDATE`` (SQLite and PostgreSQL alike) with executemany:
+    building 75,000 model instances for ``bulk_create`` took most of a full recompute.
+    """
+    adapt = connection.ops.adapt_datetimefield_value
+    computed_at = adapt(now)
+    table = TrendingScore._meta.db_table
+    columns = ", ".join(UPSERT_COLUMNS)
+    updates = ", ".join(f"{c} = excluded.{c}" for c in UPSERT_COLUMNS)
+    sql = (
+        f"INSERT INTO {table} (paper_id, {columns}) VALUES (%s, %s, %s, %s, %s, %s, %s) "
+        f"ON CONFLICT (paper_id) DO UPDATE SET {updates}"
+    )
     # One transaction per batch: votes (which need the write lock on SQLite) slip in between.
     for start in range(0, len(rows), WRITE_BATCH):
-        batch = rows[start : start + WRITE_BATCH]
-        with transaction.atomic():
-            TrendingScore.objects.bulk_create(
-                batch,
-                update_conflicts=True,
-                unique_fields=["paper"],
-                update_fields=[
-                    "score",
-                    "star_log",
-                    "stars_seen",
-                    "stars_first_seen",
-                    "stars_first_seen_at",
-                    "computed_at",
-                ],
-            )
+        batch = [
+            (pk, score, star_log, seen, first, adapt(first_at) if first_at else None, computed_at)
+            for pk, score, star_log, seen, first, first_at in rows[start : start + WRITE_BATCH]
+        ]
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.executemany(sql, batch)
         stats.written += len(batch)
         on_progress("write", stats.written, len(rows))
