@@ -6,7 +6,14 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
 
 from dailypapers.community.queries import explain_papers, query_trending
 from dailypapers.community.services.trending import (
@@ -60,7 +67,7 @@ class Command(BaseCommand):
             TimeElapsedColumn(),
         ]
         with Progress(*columns, console=console, disable=not console.is_terminal) as progress:
-            tasks: dict[str, int] = {}
+            tasks: dict[str, TaskID] = {}
 
             def on_progress(stage: str, done: int, total: int) -> None:
                 if stage not in tasks:
