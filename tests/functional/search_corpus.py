@@ -370,8 +370,10 @@ def indexed_corpus(django_db_setup, django_db_blocker, tmp_path_factory) -> Iter
     try:
         yield Corpus(data_dir, ids)
     finally:
-        with django_db_blocker.unblock():
+        with django_db_blocker.unblock(), override_settings(DATA_DIR=data_dir):
             Paper.objects.filter(pk__in=ids.values()).delete()
             Author.objects.filter(papers__isnull=True).delete()
             Organization.objects.filter(papers__isnull=True).delete()
+            # Their documents go too: on PostgreSQL the index is tables every test shares.
+            services.index_papers(ids.values())
         services._indexes.pop(data_dir / "search", None)

@@ -128,9 +128,10 @@ def test_hostile_text_comes_back_as_plain_json_strings(client):
 
 
 def test_the_query_count_does_not_grow_with_the_limit(client, django_assert_max_num_queries):
-    with django_assert_max_num_queries(4) as few:
+    # The cap is loose because the PostgreSQL backend searches with queries of its own.
+    with django_assert_max_num_queries(15) as few:
         assert len(ids(api_search(client, q="diffusion", limit=1))) == 1
-    with django_assert_max_num_queries(4) as many:
+    with django_assert_max_num_queries(15) as many:
         assert len(ids(api_search(client, q="diffusion", limit=20))) >= 5
 
     assert len(many.captured_queries) == len(few.captured_queries)
