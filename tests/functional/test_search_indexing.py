@@ -118,6 +118,24 @@ def test_jobs_take_ids_never_objects(search_dir, monkeypatch):
     assert job.args == (expected,)
 
 
+def test_a_large_change_is_queued_as_jobs_of_at_most_a_thousand_ids(search_dir, monkeypatch):
+    from huey.contrib.djhuey import HUEY
+
+    from dailypapers.papers.signals import papers_changed
+    from dailypapers.search.receivers import IDS_PER_JOB
+
+    monkeypatch.setattr(HUEY, "immediate", False)
+    HUEY.flush()
+    try:
+        papers_changed.send(sender=None, paper_ids=[*range(2500, 0, -1), 7, 7])
+        jobs = [task for task in HUEY.pending() if task.name.endswith("index_changed_papers")]
+    finally:
+        HUEY.flush()
+    chunks = [job.args[0] for job in jobs]
+    assert [len(chunk) for chunk in chunks] == [IDS_PER_JOB, IDS_PER_JOB, 500]
+    assert [pk for chunk in chunks for pk in chunk] == list(range(1, 2501))  # sorted, no repeat
+
+
 def test_a_queue_that_cannot_be_written_loses_no_paper(search_dir, tmp_path, monkeypatch, caplog):
     """The queue's SQLite file is locked by another process past its timeout: the import still
     finishes, the failure is logged with the way out, and the next index update catches up."""
