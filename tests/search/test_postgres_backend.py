@@ -50,6 +50,10 @@ def engine(db, corpus_vectors) -> SearchEngine:
     if not postgres_search_available():
         pytest.skip("pgvector is not installed in this PostgreSQL (.ci/install-pgvector)")
     search_engine = SearchEngine(PostgresKeywordIndex(), PgvectorVectorIndex())
+    # Tests with a transactional database (live servers) commit rows that Django's flush does not
+    # clear from these unmanaged tables; start from empty ones (rolled back after the test).
+    search_engine.keyword.clear()
+    search_engine.vectors.clear()
     search_engine.index(CORPUS, corpus_vectors)
     search_engine.commit()
     return search_engine
