@@ -487,6 +487,13 @@ class Importer:
                 update_fields + ["modified"],
                 batch_size=500,
             )
+            # A vote may have committed since these rows were read (PostgreSQL): recount upvotes
+            # from the row's own columns, as a vote does, so that vote is not overwritten.
+            recount = [s.paper.pk for s in changed_states if "imported_upvotes" in s.changed]
+            for chunk in _chunks(recount):
+                Paper.objects.filter(pk__in=chunk).update(
+                    upvotes=models.F("imported_upvotes") + models.F("local_upvotes")
+                )
 
         self._write_authors([s for s in new_states + changed_states if s.authors_changed])
         self._write_daily([s for s in new_states + changed_states if s.daily_changed])
