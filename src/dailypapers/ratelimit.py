@@ -1,7 +1,7 @@
 """Rate limits for abuse-prone actions (login, signup, submit, vote, comment).
 
-A fixed window per (action, key) counted in Django's cache: ``cache.add`` starts a window,
-``cache.incr`` counts in it. Over the limit the view answers 429 with ``Retry-After``. Limits are
+A window per (action, key) counted in Django's cache, opened by the key's first attempt
+(``cache.add``) and counted with ``cache.incr``. Over the limit the view answers 429 with ``Retry-After``. Limits are
 ``DAILYPAPERS_RATE_LIMITS`` (``action=count/seconds`` pairs). With the default per-process memory
 cache each gunicorn worker counts alone; a shared Redis cache (``DAILYPAPERS_CACHE_URL``) makes
 the limit exact across workers and hosts.
@@ -10,6 +10,7 @@ the limit exact across workers and hosts.
 from __future__ import annotations
 
 import hashlib
+import math
 import time
 from collections.abc import Callable
 from functools import wraps
@@ -25,24 +26,30 @@ def client_ip(request: HttpRequest) -> str:
 
 
 def hit(action: str, key: str) -> int:
-    """Count one attempt; return 0 when allowed, else the seconds until the window ends."""
+    """Count one attempt; return 0 when allowed, else the seconds until the window ends.
+
+    The window starts at a client's first attempt (not at a clock boundary), so a burst can never
+    be split across two windows and get twice the budget.
+    """
     limit = settings.RATE_LIMITS.get(action)
     if limit is None or limit.attempts <= 0:
         return 0
-    window = int(time.time() // limit.seconds)
     digest = hashlib.sha256(f"{action}:{key}".encode()).hexdigest()[:32]
-    cache_key = f"ratelimit:{action}:{window}:{digest}"
-    if cache.add(cache_key, 1, timeout=limit.seconds + 1):
+    start_key, count_key = f"ratelimit:{digest}:start", f"ratelimit:{digest}:count"
+    now = time.time()
+    if cache.add(start_key, now, timeout=limit.seconds):
+        cache.set(count_key, 1, timeout=limit.seconds)
         count = 1
     else:
         try:
-            count = cache.incr(cache_key)
-        except ValueError:  # expired between add and incr
-            cache.add(cache_key, 1, timeout=limit.seconds + 1)
+            count = cache.incr(count_key)
+        except ValueError:  # the count expired just before its start time
+            cache.set(count_key, 1, timeout=limit.seconds)
             count = 1
     if count <= limit.attempts:
         return 0
-    return max(1, int((window + 1) * limit.seconds - time.time()))
+    started = cache.get(start_key, now)
+    return max(1, math.ceil(started + limit.seconds - now))
 
 
 def too_many_requests(request: HttpRequest, retry_after: int, action: str) -> HttpResponse:
