@@ -129,8 +129,13 @@ def main() -> None:
             f"gunicorn workers={args.workers}, wrk -t{args.threads} -c{args.connections} -d{args.duration}s, cores={os.cpu_count()}"
         )
         for name, url in urls.items():
-            for _ in range(args.workers * 4):  # every worker's cache warm
-                urllib.request.urlopen(url, timeout=10).read()
+            # Warm every worker's own (per-process) cache: sequential requests may all land on one
+            # worker, so warm with concurrent load, as many connections as measured, for 3 s.
+            subprocess.run(
+                ["wrk", f"-t{args.threads}", f"-c{args.connections}", "-d3s", url],
+                check=True,
+                capture_output=True,
+            )
             out = subprocess.run(
                 [
                     "wrk",
