@@ -61,6 +61,7 @@ MAX_FIELDS = (
     ("num_comments", "imported_comments"),
     ("github_stars", "github_stars"),
 )
+ORGANIZATION_DETAILS = ("fullname", "avatar_url", "hf_id")
 SQL_CHUNK = 5000  # stays far below SQLite's 32,766 bound variables per statement
 
 
@@ -512,8 +513,7 @@ class Importer:
             for r in batch
             if r.organization and r.organization.name
         }
-        pending = [s for s in states if s.org_name]
-        if not pending:
+        if not wanted:
             return
         known = {o.name: o for o in Organization.objects.filter(name__in=list(wanted))}
         missing = [
@@ -524,7 +524,21 @@ class Importer:
         if missing:
             Organization.objects.bulk_create(missing, ignore_conflicts=True)
             known = {o.name: o for o in Organization.objects.filter(name__in=list(wanted))}
-        for state in pending:
+        # Details an earlier capture lacked (HF added avatars part-way) are filled, never replaced.
+        filled = []
+        for name, organization in known.items():
+            record = wanted[name]
+            changed = False
+            for field_name in ORGANIZATION_DETAILS:
+                value = getattr(record, field_name)
+                if value and not getattr(organization, field_name):
+                    setattr(organization, field_name, value)
+                    changed = True
+            if changed:
+                filled.append(organization)
+        if filled:
+            Organization.objects.bulk_update(filled, list(ORGANIZATION_DETAILS))
+        for state in (s for s in states if s.org_name):
             assert state.org_name is not None
             state.paper.organization = known[state.org_name]
 
