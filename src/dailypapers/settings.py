@@ -344,6 +344,19 @@ ARXIV_OAI_URL = env("ARXIV_OAI_URL", "https://oaipmh.arxiv.org/oai")
 UPSTREAM_DELAY_SECONDS = env_float("UPSTREAM_DELAY_SECONDS", 3)
 UPSTREAM_RETRIES = env_int("UPSTREAM_RETRIES", 4)
 UPSTREAM_TIMEOUT_SECONDS = env_float("UPSTREAM_TIMEOUT_SECONDS", 30)
+# Paper submissions (docs/community.md): the arXiv API call a submission makes waits at most this
+# long per attempt (a person is waiting; the bulk importer's UPSTREAM_TIMEOUT_SECONDS is for cron).
+SUBMISSION_FETCH_TIMEOUT_SECONDS = env_float("SUBMISSION_FETCH_TIMEOUT_SECONDS", 10)
+# A submitted paper's first arXiv version must be at most this many days old (0: any age), and a
+# user may submit this many papers per UTC day (0: no cap). Moderators are exempt from both.
+SUBMISSION_WINDOW_DAYS = env_int("SUBMISSION_WINDOW_DAYS", 14)
+SUBMISSIONS_PER_DAY = env_int("SUBMISSIONS_PER_DAY", 5)
+if SUBMISSION_WINDOW_DAYS < 0 or SUBMISSIONS_PER_DAY < 0:
+    raise ValueError(
+        "DAILYPAPERS_SUBMISSION_WINDOW_DAYS and DAILYPAPERS_SUBMISSIONS_PER_DAY must be 0 or more"
+    )
+if not SUBMISSION_FETCH_TIMEOUT_SECONDS > 0:
+    raise ValueError("DAILYPAPERS_SUBMISSION_FETCH_TIMEOUT_SECONDS must be positive")
 USER_AGENT = env("USER_AGENT", "dailypapers/0.1 (+https://github.com/dailypapers/dailypapers)")
 
 SHARED_DATA_DIR = Path(env("SHARED_DATA_DIR", str(Path.cwd().parent / "shared" / "data"))).resolve()

@@ -54,3 +54,27 @@ class TrendingScore(models.Model):
 
     def __str__(self) -> str:
         return f"{self.paper_id}: {self.score}"
+
+
+class Submission(models.Model):
+    """Who put a paper on the daily feed, and the links they gave (``services.submissions``).
+
+    The paper's own fields hold the links the feed shows (filled by the import pipeline's rules);
+    this row keeps what the submitter sent, and counts towards their daily cap.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="submissions"
+    )
+    paper = models.ForeignKey(Paper, on_delete=models.CASCADE, related_name="submissions")
+    created = models.DateTimeField(default=timezone.now)
+    organization = models.CharField(max_length=100, blank=True)
+    github_repo = models.URLField(max_length=500, blank=True)
+    project_page = models.URLField(max_length=500, blank=True)
+
+    class Meta:
+        # The daily cap counts a user's submissions since midnight; the profile lists them newest first.
+        indexes = [models.Index(fields=["user", "created"], name="submission_user_created")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} submitted {self.paper_id}"
