@@ -1,4 +1,4 @@
-"""Votes and the stored trending scores.
+"""Votes, the stored trending scores, submissions and comments.
 
 A ``Vote`` is one user's upvote of one paper (unique per pair). ``Paper.local_upvotes`` counts
 them and ``Paper.upvotes`` stays ``imported_upvotes + local_upvotes``; both are changed in the same
@@ -6,6 +6,9 @@ transaction as the vote row (``community.services``), so the counts are exact.
 
 A ``TrendingScore`` holds a paper's time-invariant trending score (``ranking.trending``) and the
 GitHub star history the score needs, which cannot be rebuilt from other tables.
+
+A ``Comment`` is one message of a paper's discussion; its ``moderate`` permission is the moderator
+role (``accounts.permissions.is_moderator``, the ``Moderators`` group made by migration 0004).
 """
 
 from __future__ import annotations
@@ -78,3 +81,54 @@ class Submission(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} submitted {self.paper_id}"
+
+
+class Comment(models.Model):
+    """A comment under a paper, or a reply to one (``parent``; replies to replies join the thread).
+
+    ``body`` is the Markdown its author wrote; ``body_html`` is its safe rendering, made once when
+    written (``community.markdown``) and shown as it is. Deleting keeps the row (``deleted``, body
+    emptied) so the replies under it keep their place; a moderator's ``hidden`` keeps the text, so
+    hiding can be undone. ``Paper.local_comments`` counts the comments neither deleted nor hidden.
+    """
+
+    # No single-column indexes on paper or author: (paper, created) and (author, created) serve both.
+    paper = models.ForeignKey(
+        Paper, on_delete=models.CASCADE, related_name="comments", db_index=False
+    )
+    # SET_NULL: deleting an account must not delete other people's replies under its comments.
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="comments",
+        db_index=False,
+    )
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.CASCADE, related_name="replies"
+    )
+    body = models.TextField(blank=True, help_text="Markdown, as written.")
+    body_html = models.TextField(blank=True, help_text="The sanitized rendering shown on the page.")
+    created = models.DateTimeField(default=timezone.now)
+    edited_at = models.DateTimeField(null=True, blank=True)
+    deleted = models.BooleanField(default=False)
+    hidden = models.BooleanField(default=False, help_text="Hidden by a moderator.")
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["paper", "created"], name="comment_paper_created"),
+            models.Index(fields=["author", "created"], name="comment_author_created"),
+        ]
+        permissions = [
+            (
+                "moderate",
+                "Can moderate: hide papers and comments, suspend users, merge duplicate papers",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"comment {self.pk} by {self.author_id} on {self.paper_id}"
+
+    @property
+    def visible(self) -> bool:
+        return not (self.deleted or self.hidden)

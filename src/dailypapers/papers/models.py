@@ -1,7 +1,9 @@
 """The paper catalogue: papers keyed by arXiv id, their authors, organizations and daily-feed entries.
 
 Imported counts (upvotes, comments) are snapshots from upstream and are kept apart from anything
-counted locally, so a re-import never overwrites local activity.
+counted locally, so a re-import never overwrites local activity. A paper a moderator hid
+(``hidden``) stays in the table, so a re-import cannot bring it back as a new row; every read in
+``papers.queries`` leaves it out.
 """
 
 from __future__ import annotations
@@ -90,12 +92,28 @@ class Paper(models.Model):
         default=0, db_index=True, help_text="imported_upvotes + local_upvotes, kept for ranking."
     )
     imported_comments = models.PositiveIntegerField(default=0)
+    local_comments = models.PositiveIntegerField(
+        default=0, help_text="Comments shown on this site (not deleted, not hidden)."
+    )
     discussion_id = models.CharField(max_length=64, blank=True)
     ai_summary = models.TextField(blank=True)
     ai_keywords = models.JSONField(default=list, blank=True)
 
     sources = models.JSONField(default=list, blank=True, help_text="Which upstreams contributed.")
     authors = models.ManyToManyField(Author, through="PaperAuthor", related_name="papers")
+    hidden = models.BooleanField(
+        default=False,
+        db_index=True,
+        help_text="Hidden by a moderator: left out of every feed, page, search and API answer.",
+    )
+    merged_into = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The paper this duplicate was merged into; its page redirects there.",
+    )
     created = models.DateTimeField(auto_now_add=True)
     modified = models.DateTimeField(auto_now=True)
 
@@ -124,7 +142,8 @@ class Paper(models.Model):
 
     @property
     def comment_count(self) -> int:
-        return self.imported_comments
+        """Comments on Hugging Face (imported) plus those shown here (kept by community.services)."""
+        return self.imported_comments + self.local_comments
 
 
 class PaperAuthor(models.Model):

@@ -1,6 +1,8 @@
 """Reads: the daily/weekly/monthly feed, neighbours for navigation, paper/author/organization pages.
 
 The web pages, the JSON API and feeds all read through these functions, so they rank alike.
+Papers a moderator hid (``Paper.hidden``) are left out of every read here: lists, counts, ranks,
+navigation and the paper itself (``visible_papers``, ``visible_entries``).
 Periods use Hugging Face's URL scheme: ``2025-03-14``, ``2025-W11`` (ISO week), ``2025-03``.
 """
 
@@ -103,15 +105,27 @@ def parse_month(value: str) -> Period:
     return period_of("month", dt.date(year, month, 1))
 
 
+def visible_papers() -> QuerySet[Paper]:
+    """Every paper a moderator has not hidden: where each read of papers starts."""
+    return Paper.objects.filter(hidden=False)
+
+
+def visible_entries() -> QuerySet[DailyEntry]:
+    """Daily entries of papers that are not hidden (a day of hidden papers only is an empty day)."""
+    return DailyEntry.objects.filter(paper__hidden=False)
+
+
 def get_latest_feed_date() -> dt.date | None:
-    return DailyEntry.objects.aggregate(latest=Max("date"))["latest"]
+    return visible_entries().aggregate(latest=Max("date"))["latest"]
 
 
 def get_latest_day_in(period: Period) -> dt.date | None:
     """The last day within ``period`` that holds papers (where a "Daily" tab should land)."""
-    return DailyEntry.objects.filter(date__gte=period.start, date__lte=period.end).aggregate(
-        latest=Max("date")
-    )["latest"]
+    return (
+        visible_entries()
+        .filter(date__gte=period.start, date__lte=period.end)
+        .aggregate(latest=Max("date"))["latest"]
+    )
 
 
 def get_latest_period(kind: PeriodKind = "day") -> Period | None:
@@ -143,7 +157,7 @@ def query_feed(
 
     ``sort``: ``upvotes`` (the feed's ranking), ``publishedAt`` (newest first, HF's API default).
     """
-    queryset = Paper.objects.filter(daily__isnull=False)
+    queryset = visible_papers().filter(daily__isnull=False)
     if period is not None:
         queryset = queryset.filter(daily__date__gte=period.start, daily__date__lte=period.end)
     if submitter:
@@ -154,7 +168,7 @@ def query_feed(
 
 def get_neighbour_periods(period: Period) -> tuple[Period | None, Period | None]:
     """The nearest earlier and later periods that hold papers; empty days are skipped."""
-    dates = DailyEntry.objects.aggregate(
+    dates = visible_entries().aggregate(
         before=Max("date", filter=Q(date__lt=period.start)),
         after=Min("date", filter=Q(date__gt=period.end)),
     )
@@ -164,7 +178,18 @@ def get_neighbour_periods(period: Period) -> tuple[Period | None, Period | None]
 
 
 def get_paper(arxiv_id: str) -> Paper | None:
-    return _with_authors(Paper.objects.filter(arxiv_id=arxiv_id)).first()
+    """The paper with this arXiv id; None when there is none or a moderator hid it."""
+    return _with_authors(visible_papers().filter(arxiv_id=arxiv_id)).first()
+
+
+def get_merged_target(arxiv_id: str) -> Paper | None:
+    """The visible paper that the hidden duplicate ``arxiv_id`` was merged into, if any."""
+    return (
+        visible_papers()
+        .filter(pk__in=Paper.objects.filter(arxiv_id=arxiv_id, hidden=True).values("merged_into"))
+        .only("pk", "arxiv_id")
+        .first()
+    )
 
 
 @dataclass(frozen=True)
@@ -195,7 +220,7 @@ def get_paper_badges(paper: Paper) -> list[Badge]:
 def _count_ranked_above(paper: Paper, period: Period) -> int:
     ahead = Q(upvotes__gt=paper.upvotes) | Q(upvotes=paper.upvotes, arxiv_id__gt=paper.arxiv_id)
     in_period = Q(daily__date__gte=period.start, daily__date__lte=period.end)
-    return Paper.objects.filter(in_period & ahead).count()
+    return visible_papers().filter(in_period & ahead).count()
 
 
 def rank_badges(papers: list[Paper], kind: PeriodKind) -> dict[int, Badge]:
@@ -208,7 +233,7 @@ def rank_badges(papers: list[Paper], kind: PeriodKind) -> dict[int, Badge]:
 
 def query_author_papers(name: str) -> QuerySet[Paper]:
     return (
-        _with_authors(Paper.objects.filter(authorships__author__name=name))
+        _with_authors(visible_papers().filter(authorships__author__name=name))
         .order_by("-published_at", "-arxiv_id")
         .distinct()
     )
@@ -223,11 +248,11 @@ def get_organization(name: str) -> Organization | None:
 
 
 def query_organization_papers(organization: Organization) -> QuerySet[Paper]:
-    return _with_authors(organization.papers.all()).order_by("-upvotes", "-arxiv_id")
+    return _with_authors(organization.papers.filter(hidden=False)).order_by("-upvotes", "-arxiv_id")
 
 
 def query_papers() -> QuerySet[Paper]:
-    """Every paper, in the feed or not, newest arXiv date first; papers without a date come last."""
-    return _with_authors(Paper.objects.all()).order_by(
+    """Every visible paper, in the feed or not, newest arXiv date first; undated ones come last."""
+    return _with_authors(visible_papers()).order_by(
         F("published_at").desc(nulls_last=True), "-arxiv_id"
     )

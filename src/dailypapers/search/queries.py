@@ -3,7 +3,8 @@
 ``search(query, filters, sort, limit, offset)`` parses the query (never raising on its text),
 runs the engine (hybrid by default), then loads the papers of the page in a constant number of
 queries, in ranked order, with highlighted title and snippet (escaped HTML with ``<mark>``).
-Documents whose paper has meanwhile been deleted are skipped, so a page never shows a ghost.
+Documents whose paper has meanwhile been deleted or hidden by a moderator are skipped, so a page
+never shows a ghost.
 Invalid *parameters* (an unknown sort, a negative limit) raise ``ValueError`` with a clear message:
 they come from code or an API client, not from the search box.
 """
@@ -64,7 +65,8 @@ def _papers_by_id(ids: list[int]) -> dict[int, Paper]:
         "authorships", queryset=PaperAuthor.objects.select_related("author").order_by("position")
     )
     papers = (
-        Paper.objects.filter(pk__in=ids)
+        # Hidden papers (moderation) may still be in the index until it catches up: never shown.
+        Paper.objects.filter(pk__in=ids, hidden=False)
         .select_related("organization", "daily")
         .prefetch_related(authorships)
     )
