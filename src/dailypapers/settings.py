@@ -358,6 +358,12 @@ if SUBMISSION_WINDOW_DAYS < 0 or SUBMISSIONS_PER_DAY < 0:
 if not SUBMISSION_FETCH_TIMEOUT_SECONDS > 0:
     raise ValueError("DAILYPAPERS_SUBMISSION_FETCH_TIMEOUT_SECONDS must be positive")
 USER_AGENT = env("USER_AGENT", "dailypapers/0.1 (+https://github.com/dailypapers/dailypapers)")
+# Comments (docs/community.md): the longest comment body accepted, in characters (Markdown source).
+COMMENT_MAX_CHARS = env_int("COMMENT_MAX_CHARS", 10_000)
+if not 1 <= COMMENT_MAX_CHARS <= 100_000:
+    raise ValueError(
+        f"DAILYPAPERS_COMMENT_MAX_CHARS must be between 1 and 100000, got {COMMENT_MAX_CHARS}"
+    )
 
 SHARED_DATA_DIR = Path(env("SHARED_DATA_DIR", str(Path.cwd().parent / "shared" / "data"))).resolve()
 
