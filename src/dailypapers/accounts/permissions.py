@@ -8,18 +8,17 @@ through any group. Moderators are exempt from the submission window and daily ca
 
 from __future__ import annotations
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AnonymousUser, User
 
 MODERATORS_GROUP = "Moderators"
 MODERATE_PERMISSION = "community.moderate"
 
 
-def is_moderator(user: AbstractBaseUser | AnonymousUser | None) -> bool:
+def is_moderator(user: User | AnonymousUser | None) -> bool:
     if user is None or not user.is_authenticated or not user.is_active:
         return False
-    if getattr(user, "is_superuser", False):
+    if user.is_superuser:
         return True
-    groups = getattr(user, "groups", None)
-    if groups is not None and groups.filter(name=MODERATORS_GROUP).exists():
+    if user.groups.filter(name=MODERATORS_GROUP).exists():
         return True
     return user.has_perm(MODERATE_PERMISSION)

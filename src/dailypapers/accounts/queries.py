@@ -1,8 +1,8 @@
 """Reads of the accounts feature: what the profile and token pages show.
 
-The profile lists the papers a user upvoted (``community.Vote``), newest vote first. Submitted
-papers and comments have template blocks of their own (``profile_submitted``,
-``profile_comments``) for when the community app stores them.
+The profile lists the papers a user upvoted (``community.Vote``), newest vote first, and the
+papers they submitted (``community.Submission``), newest first. Comments have a template block of
+their own (``profile_comments``) for when the community app stores them.
 """
 
 from __future__ import annotations
@@ -15,9 +15,10 @@ from django.contrib.auth.models import User
 from django.http import Http404
 
 from dailypapers.accounts.models import ApiToken, Profile
-from dailypapers.community.models import Vote
+from dailypapers.community.models import Submission, Vote
 
 UPVOTED_ON_PROFILE = 30
+SUBMITTED_ON_PROFILE = 30
 
 
 @dataclass(frozen=True)
@@ -30,14 +31,20 @@ class ProfilePage:
     joined: dt.datetime
     upvoted: list[Vote]
     upvoted_total: int
+    submitted: list[Submission]
+    submitted_total: int
 
     @property
     def upvoted_more(self) -> int:
         return self.upvoted_total - len(self.upvoted)
 
     @property
+    def submitted_more(self) -> int:
+        return self.submitted_total - len(self.submitted)
+
+    @property
     def has_activity(self) -> bool:
-        return self.upvoted_total > 0
+        return self.upvoted_total > 0 or self.submitted_total > 0
 
 
 def get_profile_page(username: str) -> ProfilePage:
@@ -52,6 +59,12 @@ def get_profile_page(username: str) -> ProfilePage:
         .only("created", "paper__arxiv_id", "paper__title", "paper__upvotes")
         .order_by("-created", "-pk")[:UPVOTED_ON_PROFILE]
     )
+    submissions = Submission.objects.filter(user=user)
+    submitted = list(
+        submissions.select_related("paper")
+        .only("created", "paper__arxiv_id", "paper__title", "paper__upvotes")
+        .order_by("-created", "-pk")[:SUBMITTED_ON_PROFILE]
+    )
     return ProfilePage(
         user=user,
         username=user.get_username(),
@@ -59,6 +72,10 @@ def get_profile_page(username: str) -> ProfilePage:
         joined=user.date_joined,
         upvoted=upvoted,
         upvoted_total=len(upvoted) if len(upvoted) < UPVOTED_ON_PROFILE else votes.count(),
+        submitted=submitted,
+        submitted_total=(
+            len(submitted) if len(submitted) < SUBMITTED_ON_PROFILE else submissions.count()
+        ),
     )
 
 
