@@ -142,6 +142,7 @@ INSTALLED_APPS = [
     "dailypapers.community",
     "dailypapers.feeds",
     "dailypapers.tasks",
+    "dailypapers.digests",
     # huey's Django integration: the HUEY setting below, db_task, run_huey (`dailypapers worker`).
     "huey.contrib.djhuey",
 ]
@@ -413,7 +414,8 @@ def parse_rate_limits(text: str) -> dict[str, RateLimit]:
 RATE_LIMITS = parse_rate_limits(
     env(
         "RATE_LIMITS",
-        "login=10/300,signup=5/3600,password_reset=5/3600,submit=20/3600,vote=120/60,comment=20/300",
+        "login=10/300,signup=5/3600,password_reset=5/3600,submit=20/3600,vote=120/60,comment=20/300,"
+        "subscribe=5/3600",
     )
 )
 
@@ -472,3 +474,21 @@ if not 1 <= TRENDING_INTERVAL_MINUTES <= 60:
         "DAILYPAPERS_TRENDING_INTERVAL_MINUTES must be between 1 and 60, "
         f"got {TRENDING_INTERVAL_MINUTES}"
     )
+
+# Email digests (docs/digests.md): double opt-in links expire after DIGEST_CONFIRM_HOURS; each digest
+# holds DIGEST_TOP_PAPERS trending papers and up to DIGEST_PICKS personal picks; a subscriber whose
+# address is refused DIGEST_MAX_BOUNCES times in a row is paused.
+DIGEST_CONFIRM_HOURS = env_int("DIGEST_CONFIRM_HOURS", 48)
+DIGEST_TOP_PAPERS = env_int("DIGEST_TOP_PAPERS", 5)
+DIGEST_PICKS = env_int("DIGEST_PICKS", 5)
+DIGEST_MAX_BOUNCES = env_int("DIGEST_MAX_BOUNCES", 3)
+for _name, _value, _low in (
+    ("DIGEST_CONFIRM_HOURS", DIGEST_CONFIRM_HOURS, 1),
+    ("DIGEST_TOP_PAPERS", DIGEST_TOP_PAPERS, 0),
+    ("DIGEST_PICKS", DIGEST_PICKS, 0),
+    ("DIGEST_MAX_BOUNCES", DIGEST_MAX_BOUNCES, 1),
+):
+    if not _low <= _value <= 1000:
+        raise ValueError(f"DAILYPAPERS_{_name} must be between {_low} and 1000, got {_value}")
+# The mailto: half of List-Unsubscribe; by default the address digests come from.
+DIGEST_UNSUBSCRIBE_MAILTO = env("DIGEST_UNSUBSCRIBE_MAILTO")

@@ -11,7 +11,6 @@ import time
 
 import pytest
 from django.contrib.auth.models import Group, Permission
-from django.contrib.contenttypes.models import ContentType
 
 from dailypapers.accounts.permissions import is_moderator
 from dailypapers.community.models import Submission
@@ -22,6 +21,7 @@ from dailypapers.community.services.submissions import (
     InvalidLink,
     InvalidReference,
     OutsideWindow,
+    RemovedPaper,
     UnknownPaper,
     UpstreamUnavailable,
     WithdrawnPaper,
@@ -296,6 +296,30 @@ def test_the_second_submission_of_a_paper_is_a_duplicate(arxiv):
     assert Paper.objects.get().daily.submitter_name == "ada"
 
 
+def test_a_paper_moderators_hid_cannot_be_submitted_again(arxiv):
+    paper = make_paper(arxiv_id=HEAT_BATH, day=None)
+    Paper.objects.filter(pk=paper.pk).update(hidden=True)
+
+    with pytest.raises(RemovedPaper) as refused:
+        submit_paper(moderator_by_group().pk, HEAT_BATH, now=SOON)
+
+    assert refused.value.status == 410 and "removed" in refused.value.message
+    assert arxiv.asked_for == [] and not DailyEntry.objects.exists()
+
+
+def test_a_duplicate_moderators_merged_is_refused_naming_the_paper_it_was_merged_into(arxiv):
+    target = make_paper(arxiv_id="1707.08567")
+    duplicate = make_paper(arxiv_id=HEAT_BATH, day=None)
+    Paper.objects.filter(pk=duplicate.pk).update(merged_into=target)
+
+    with pytest.raises(AlreadyOnFeed) as refused:
+        submit_paper(make_user().pk, HEAT_BATH, now=SOON)
+
+    assert refused.value.paper == target
+    assert refused.value.message == "arXiv:1605.08386 is already on this site as arXiv:1707.08567."
+    assert arxiv.asked_for == []
+
+
 # --- The window ---------------------------------------------------------------------------------------
 
 
@@ -405,11 +429,10 @@ def moderator_by_group():
 
 def moderator_by_permission():
     user = make_user("perm")
-    content_type = ContentType.objects.get_for_model(Submission)
-    permission, _ = Permission.objects.get_or_create(
-        codename="moderate", content_type=content_type, defaults={"name": "Can moderate"}
+    # The permission the moderation models define (community migration 0003).
+    user.user_permissions.add(
+        Permission.objects.get(codename="moderate", content_type__app_label="community")
     )
-    user.user_permissions.add(permission)
     return type(user).objects.get(pk=user.pk)  # a fresh instance: permissions are cached
 
 

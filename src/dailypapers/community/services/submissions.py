@@ -6,7 +6,8 @@ alike. In order, and before anything is written:
 1. the reference must be an arXiv id or an arxiv.org abs/pdf URL (new style ``2401.01234``, old
    style ``hep-th/9901001``, with or without a version); the links must be http(s), the GitHub one
    a github.com repository, the organization a handle;
-2. the paper must not be on the feed already (the refusal names the paper, to link to it);
+2. the paper must not be on the feed already (the refusal names the paper, to link to it), nor
+   hidden by moderators, nor a duplicate they merged into another (the refusal names that one);
 3. the user must be under ``SUBMISSIONS_PER_DAY`` submissions this UTC day;
 4. the arXiv API (``settings.ARXIV_API_URL``, through the ingestion's parser and ``PoliteClient``)
    must know the paper, and it must not be withdrawn;
@@ -98,10 +99,22 @@ class AlreadyOnFeed(SubmissionRefused):
     status = 409
     field = "arxiv"
 
-    def __init__(self, paper: Paper, on: dt.date | None):
+    def __init__(self, paper: Paper, on: dt.date | None, message: str = ""):
         when = f" (since {on:%b} {on.day}, {on.year})" if on else ""
-        super().__init__(f"arXiv:{paper.arxiv_id} is already on the daily feed{when}.")
+        super().__init__(message or f"arXiv:{paper.arxiv_id} is already on the daily feed{when}.")
         self.paper = paper
+
+
+class RemovedPaper(SubmissionRefused):
+    code = "removed"
+    status = 410
+    field = "arxiv"
+
+    def __init__(self, arxiv_id: str):
+        super().__init__(
+            f"arXiv:{arxiv_id} was removed from this site by its moderators, so it cannot be "
+            "submitted again."
+        )
 
 
 class DailyCapReached(SubmissionRefused):
@@ -283,9 +296,20 @@ def _check_cap(user_id: int, now: dt.datetime) -> None:
 
 
 def _check_not_on_feed(arxiv_id: str) -> None:
-    entry = feed_entry_of(arxiv_id)
+    """Refuse a paper on the feed already, one moderators hid, and a duplicate they merged."""
+    paper = Paper.objects.filter(arxiv_id=arxiv_id).select_related("merged_into").first()
+    if paper is None:
+        return
+    if paper.hidden:
+        raise RemovedPaper(arxiv_id)
+    if paper.merged_into is not None and not paper.merged_into.hidden:
+        target = paper.merged_into
+        raise AlreadyOnFeed(
+            target, None, f"arXiv:{arxiv_id} is already on this site as arXiv:{target.arxiv_id}."
+        )
+    entry = DailyEntry.objects.filter(paper=paper).first()
     if entry is not None:
-        raise AlreadyOnFeed(entry.paper, entry.date)
+        raise AlreadyOnFeed(paper, entry.date)
 
 
 def fetch_arxiv_record(arxiv_id: str, client: PoliteClient | None = None) -> PaperRecord:
