@@ -1,4 +1,5 @@
-"""Reads of the community app: who voted for what, the trending order, and why a paper trends.
+"""Reads of the community app: who voted for what, the trending order, why a paper trends, and
+the discussion under a paper (``get_discussion``) and a user's comments (``query_user_comments``).
 
 The trending page, ``/api/daily_papers?sort=trending``, the trending feed and ``dailypapers
 trending show`` all order papers through ``order_by_trending``, so they rank alike.
@@ -8,11 +9,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db.models import Count, F, QuerySet
 
-from dailypapers.community.models import TrendingScore, Vote
+from dailypapers.community.models import Comment, TrendingScore, Vote
 from dailypapers.papers.models import Paper
 from dailypapers.papers.queries import query_papers
 from dailypapers.ranking import trending
@@ -81,3 +83,91 @@ def explain_papers(papers: Iterable[Paper], *, now: dt.datetime) -> dict[int, tr
             stars_first_seen=first_seen,
         )
     return result
+
+
+def author_name(comment: Comment) -> str:
+    """How a comment's author is shown: the profile's display name, else the username."""
+    user = comment.author
+    if user is None:
+        return ""
+    profile = getattr(user, "profile", None)  # select_related; None for accounts without one
+    return (profile.display_name if profile else "") or user.get_username()
+
+
+@dataclass
+class CommentItem:
+    """One comment as the discussion shows it, with what the viewing user may do to it."""
+
+    comment: Comment
+    author_name: str
+    author_username: str
+    can_change: bool  # the viewer wrote it: edit and delete
+    can_moderate: bool  # the viewer is a moderator: hide or show again
+    replies: list[CommentItem] = field(default_factory=list)
+
+    @property
+    def shown(self) -> bool:
+        return self.comment.visible
+
+
+@dataclass
+class Discussion:
+    threads: list[CommentItem]
+    count: int  # comments shown (not deleted, not hidden), replies included
+
+
+def get_discussion(paper_id: int, viewer=None, *, moderator: bool = False) -> Discussion:
+    """A paper's comments as threads, oldest first, replies under their comment. One query.
+
+    A deleted or hidden comment stays as a placeholder while it has shown replies, and is left out
+    otherwise; a deleted or hidden reply is left out.
+    """
+    viewer_id = viewer.pk if viewer is not None and viewer.is_authenticated else None
+    comments = list(
+        Comment.objects.filter(paper_id=paper_id)
+        .select_related("author", "author__profile")
+        .order_by("created", "pk")
+    )
+
+    def item(comment: Comment) -> CommentItem:
+        return CommentItem(
+            comment=comment,
+            author_name=author_name(comment),
+            author_username=comment.author.get_username() if comment.author else "",
+            can_change=viewer_id is not None and comment.author_id == viewer_id,
+            can_moderate=moderator,
+        )
+
+    threads: dict[int, CommentItem] = {}
+    replies: list[Comment] = []
+    for comment in comments:
+        if comment.parent_id is None:
+            threads[comment.pk] = item(comment)
+        else:
+            replies.append(comment)
+    for reply in replies:
+        thread = threads.get(reply.parent_id)  # type: ignore[arg-type]
+        if thread is not None and reply.visible:
+            thread.replies.append(item(reply))
+    shown = [t for t in threads.values() if t.shown or t.replies]
+    count = sum(1 for c in comments if c.visible)
+    return Discussion(threads=shown, count=count)
+
+
+def get_comment(comment_id: int) -> Comment | None:
+    """A comment that is not deleted, with its paper (for pages about one comment)."""
+    return (
+        Comment.objects.filter(pk=comment_id, deleted=False)
+        .select_related("paper", "author")
+        .first()
+    )
+
+
+def query_user_comments(user) -> QuerySet[Comment]:
+    """The user's shown comments on shown papers, newest first, with the paper's id and title."""
+    return (
+        Comment.objects.filter(author=user, deleted=False, hidden=False, paper__hidden=False)
+        .select_related("paper")
+        .only("body_html", "created", "edited_at", "paper__arxiv_id", "paper__title")
+        .order_by("-created", "-pk")
+    )
