@@ -11,5 +11,6 @@ urlpatterns = [
     path("", include("dailypapers.accounts.urls")),
     path("", include("dailypapers.community.urls")),
     path("", include("dailypapers.feeds.urls")),
+    path("", include("dailypapers.digests.urls")),
     path("", include("dailypapers.web.urls")),
 ]

@@ -1,0 +1,451 @@
+"""What each reader gets for a period, recorded in the outbox before anything is sent.
+
+A digest has two parts: the period's top papers (the community trending score, the order of the
+trending page) and personal picks, each with one line saying why it was picked. Nothing is
+composed for an empty period, and a reader with nothing new gets no digest.
+
+Personal picks go through the site's search code, batched for 100,000 readers
+-------------------------------------------------------------------------------
+A period holds 50-200 papers (a day) or ~1,000 (a week); readers number up to 100,000. Running
+``search()`` once per reader would repeat the same work thousands of times, and the engine's
+semantic half searches the whole corpus for nearest neighbours, which a period's few papers would
+mostly not be among. So the composition is turned around, with the engine's own parts:
+
+1. The period's papers are loaded once, with their stored vectors (``engine.vectors.vector``)
+   as an ``n x 384`` matrix, their authors, organizations and categories.
+2. Readers are grouped by interest text (normalised: case and spacing). Each distinct text is
+   parsed by ``search.query.parse_query`` and scored once:
+   * lexical: ``engine.keyword.search`` (BM25 with stemming, the very call ``search()`` makes),
+     restricted by a publication-date filter to the period's papers' range, then to the period;
+   * semantic: the distinct texts are embedded in one bulk call of the site's embedder, and
+     cosine similarity against the period's matrix is one matrix product; neighbours below the
+     engine's ``min_semantic_score`` are dropped, as in ``search()``;
+   * query constraints (``author:``, ``cat:``, phrases) are checked with
+     ``engine.keyword.satisfying``, and both rankings are fused by ``search.fusion.fuse`` with
+     the engine's ``fusion`` configuration: the hybrid ranking of the search page, over the
+     period's papers.
+3. Per reader, in memory: followed authors and organizations first (an index from folded name to
+   papers), then interest matches and papers similar to what the reader upvoted (their vectors
+   against the period's matrix), then followed categories. Papers the reader marked "not
+   interested" are never picked, nor are papers whose cosine to one of them reaches
+   ``DISLIKED_SIMILARITY``. Papers already sent to the reader (``SentPaper``) are skipped.
+
+Recording (the outbox)
+----------------------
+Readers are composed in chunks; each chunk is one transaction that inserts its ``Digest`` rows
+(status ``pending``, items and a Message-ID fixed now) and the ``SentPaper`` rows of their
+papers. A crash loses at most the chunk in flight, and the rerun composes only readers without a
+digest for the period. The unique (subscriber, period) constraint makes a second digest for the
+same period impossible even when two runs overlap.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+import uuid
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+import numpy as np
+from django.conf import settings
+from django.db import transaction
+
+from dailypapers.community.models import Vote
+from dailypapers.community.queries import order_by_trending
+from dailypapers.digests.models import Digest, NotInterested, SentPaper, Subscriber
+from dailypapers.papers.models import Paper
+from dailypapers.papers.queries import Period, query_feed
+from dailypapers.search.embedder import EmbedderUnavailable, get_embedder
+from dailypapers.search.engine import SearchEngine
+from dailypapers.search.fusion import fuse
+from dailypapers.search.interfaces import SearchFilters
+from dailypapers.search.query import parse_query
+from dailypapers.search.services import get_search_index
+
+CHUNK = 2000  # readers per outbox transaction
+LEXICAL_DEPTH = 1000  # BM25 hits read per interest before keeping the period's papers
+UPVOTED_SIMILARITY = 0.5  # cosine from which a paper is "similar to one you upvoted"
+DISLIKED_SIMILARITY = 0.6  # cosine from which a paper is too close to a "not interested" one
+UPVOTES_READ = 50  # most recent upvotes of a reader taken as their taste
+REASON_QUOTE_CHARS = 60
+
+Progress = Callable[[str, int, int | None], None]
+
+
+def period_key(period: Period) -> str:
+    """``day:2025-03-14`` or ``week:2025-W11``: the outbox's unique period name."""
+    return f"{period.kind}:{period.slug}"
+
+
+@dataclass
+class PeriodPapers:
+    period: Period
+    ids: list[int]
+    trending_ids: list[int]
+    titles: dict[int, str]
+    vectors: np.ndarray | None  # rows in ``ids`` order; zeros where a paper has no vector
+    authors: dict[str, list[tuple[int, str]]]  # folded name -> (paper id, name as written)
+    organizations: dict[str, list[tuple[int, str]]]
+    categories: dict[int, tuple[str, ...]]
+    published: list[dt.datetime]
+
+    @property
+    def empty(self) -> bool:
+        return not self.ids
+
+
+def _fold(name: str) -> str:
+    return " ".join(name.casefold().split())
+
+
+def load_period(period: Period, engine: SearchEngine | None = None) -> PeriodPapers:
+    """The period's feed papers, once, with everything picking needs."""
+    papers = list(query_feed(period))
+    ids = [paper.pk for paper in papers]
+    trending_ids = list(
+        order_by_trending(Paper.objects.filter(pk__in=ids)).values_list("pk", flat=True)
+    )
+    authors: dict[str, list[tuple[int, str]]] = defaultdict(list)
+    organizations: dict[str, list[tuple[int, str]]] = defaultdict(list)
+    for paper in papers:
+        for authorship in paper.authorships.all():
+            if not authorship.hidden:
+                authors[_fold(authorship.author.name)].append((paper.pk, authorship.author.name))
+        if paper.organization is not None:
+            org = paper.organization
+            for name in {org.name, org.fullname} - {""}:
+                organizations[_fold(name)].append((paper.pk, org.display_name))
+    vectors = None
+    if ids and engine is not None and engine.vectors is not None:
+        rows = [engine.vectors.vector(pk) for pk in ids]
+        if any(row is not None for row in rows):
+            dims = next(row for row in rows if row is not None).shape[0]
+            vectors = np.zeros((len(ids), dims), dtype=np.float32)
+            for i, row in enumerate(rows):
+                if row is not None:
+                    vectors[i] = row
+    return PeriodPapers(
+        period=period,
+        ids=ids,
+        trending_ids=trending_ids,
+        titles={paper.pk: paper.title for paper in papers},
+        vectors=vectors,
+        authors=dict(authors),
+        organizations=dict(organizations),
+        categories={paper.pk: tuple(paper.categories or ()) for paper in papers},
+        published=[paper.published_at for paper in papers if paper.published_at],
+    )
+
+
+def interest_key(text: str) -> str:
+    return " ".join((text or "").casefold().split())
+
+
+def score_interests(
+    texts: Iterable[str], papers: PeriodPapers, engine: SearchEngine
+) -> dict[str, list[tuple[int, float]]]:
+    """Hybrid ranking of the period's papers for each distinct interest text, best first."""
+    keys = sorted({interest_key(text) for text in texts} - {""})
+    if not keys or papers.empty:
+        return {}
+    period_ids = set(papers.ids)
+    parsed = {key: parse_query(key) for key in keys}
+    filters = SearchFilters(
+        published_from=min(papers.published) if papers.published else None,
+        published_to=max(papers.published) if papers.published else None,
+    )
+    semantic: dict[str, list[tuple[int, float]]] = {key: [] for key in keys}
+    wanted = [key for key in keys if parsed[key].free_text.strip()]
+    if papers.vectors is not None and wanted:
+        try:
+            queries = get_embedder().embed([parsed[key].free_text for key in wanted])
+        except EmbedderUnavailable:
+            queries = None
+        if queries is not None:
+            similarities = queries @ papers.vectors.T
+            floor = engine.min_semantic_score
+            for row, key in enumerate(wanted):
+                scores = similarities[row]
+                order = np.argsort(-scores)
+                semantic[key] = [
+                    (papers.ids[i], float(scores[i])) for i in order if scores[i] >= floor
+                ]
+    ranked: dict[str, list[tuple[int, float]]] = {}
+    for key in keys:
+        query = parsed[key]
+        found = engine.keyword.search(query, filters, limit=LEXICAL_DEPTH)
+        lexical = [(doc_id, score) for doc_id, score in found.hits if doc_id in period_ids]
+        neighbours = semantic[key]
+        if query.has_constraints and neighbours:
+            allowed = engine.keyword.satisfying(
+                [doc_id for doc_id, _ in neighbours], query, SearchFilters()
+            )
+            neighbours = [hit for hit in neighbours if hit[0] in allowed]
+        ranked[key] = fuse(lexical, neighbours, engine.fusion)
+    return ranked
+
+
+@dataclass
+class Item:
+    paper: int
+    section: str  # "top" or "pick"
+    reason: str = ""
+
+    def as_json(self) -> dict:
+        return {"paper": self.paper, "section": self.section, "reason": self.reason}
+
+
+@dataclass
+class Reader:
+    """What composing needs of one subscriber (read in bulk, never as model instances)."""
+
+    id: int
+    interests: str
+    authors: list[str]
+    organizations: list[str]
+    categories: list[str]
+    like_upvoted: bool
+    user_id: int | None
+    sent: set[int] = field(default_factory=set)
+    not_interested: set[int] = field(default_factory=set)
+    upvoted: list[int] = field(default_factory=list)
+
+
+def _quote(text: str) -> str:
+    text = " ".join(text.split())
+    if len(text) > REASON_QUOTE_CHARS:
+        text = text[: REASON_QUOTE_CHARS - 1].rstrip() + "…"
+    return f"“{text}”"
+
+
+def _in_category(paper_categories: Sequence[str], followed: str) -> bool:
+    return any(cat == followed or cat.startswith(followed + ".") for cat in paper_categories)
+
+
+class Composer:
+    """Composes digests for one period; reusable across chunks of readers."""
+
+    def __init__(self, papers: PeriodPapers, engine: SearchEngine | None) -> None:
+        self.papers = papers
+        self.engine = engine
+        self.interest_rankings: dict[str, list[tuple[int, float]]] = {}
+        self.position = {pk: i for i, pk in enumerate(papers.ids)}
+        self.trending_rank = {pk: i for i, pk in enumerate(papers.trending_ids)}
+        self._vector_cache: dict[int, np.ndarray | None] = {}
+        self._titles: dict[int, str] = dict(papers.titles)
+
+    def prepare(self, interests: Iterable[str]) -> None:
+        if self.engine is not None:
+            self.interest_rankings = score_interests(interests, self.papers, self.engine)
+
+    def _vector(self, paper_id: int) -> np.ndarray | None:
+        if paper_id not in self._vector_cache:
+            vectors = self.engine.vectors if self.engine is not None else None
+            self._vector_cache[paper_id] = vectors.vector(paper_id) if vectors else None
+        return self._vector_cache[paper_id]
+
+    def _similar_to(self, paper_ids: Sequence[int]) -> tuple[np.ndarray, list[int]] | None:
+        """Max cosine of each period paper to any of ``paper_ids``, and which one."""
+        if self.papers.vectors is None or not paper_ids:
+            return None
+        found = [(pk, v) for pk in paper_ids if (v := self._vector(pk)) is not None]
+        if not found:
+            return None
+        matrix = np.stack([v for _, v in found])
+        similarities = matrix @ self.papers.vectors.T  # (k, n)
+        best = similarities.argmax(axis=0)
+        return similarities.max(axis=0), [found[i][0] for i in best]
+
+    def compose(self, reader: Reader) -> list[Item]:
+        papers = self.papers
+        excluded = reader.sent | reader.not_interested
+        items: list[Item] = []
+        for pk in papers.trending_ids:
+            if len(items) >= settings.DIGEST_TOP_PAPERS:
+                break
+            if pk not in excluded:
+                items.append(Item(pk, "top"))
+        taken = excluded | {item.paper for item in items}
+        if settings.DIGEST_PICKS <= 0:
+            return items
+        # paper -> (tier, -score, reason): tier 0 followed people, 1 interests, 2 categories.
+        best: dict[int, tuple[int, float, str]] = {}
+
+        def offer(pk: int, tier: int, score: float, reason: str) -> None:
+            if pk in taken:
+                return
+            current = best.get(pk)
+            candidate = (tier, -score, reason)
+            if current is None or candidate[:2] < current[:2]:
+                best[pk] = candidate
+
+        for name in reader.authors:
+            for pk, written in papers.authors.get(_fold(name), ()):
+                offer(pk, 0, 1.0, f"by {written}, an author you follow")
+        for name in reader.organizations:
+            for pk, written in papers.organizations.get(_fold(name), ()):
+                offer(pk, 0, 0.9, f"from {written}, an organization you follow")
+        disliked = self._similar_to(sorted(reader.not_interested))
+        too_close = set()
+        if disliked is not None:
+            scores, _ = disliked
+            too_close = {papers.ids[i] for i in np.nonzero(scores >= DISLIKED_SIMILARITY)[0]}
+        key = interest_key(reader.interests)
+        if key:
+            quote = _quote(reader.interests)
+            for pk, score in self.interest_rankings.get(key, ()):
+                if pk not in too_close:
+                    offer(pk, 1, score, f"matches {quote}")
+        if reader.like_upvoted and reader.upvoted:
+            similar = self._similar_to(reader.upvoted)
+            if similar is not None:
+                scores, sources = similar
+                upvoted = set(reader.upvoted)
+                for i in np.nonzero(scores >= UPVOTED_SIMILARITY)[0]:
+                    pk = papers.ids[i]
+                    if pk in too_close or pk in upvoted:
+                        continue
+                    title = self._title(sources[i])
+                    offer(pk, 1, float(scores[i]), f"similar to {_quote(title)}, which you upvoted")
+        for followed in reader.categories:
+            for pk in papers.trending_ids:
+                if pk not in too_close and _in_category(papers.categories[pk], followed):
+                    rank = self.trending_rank[pk]
+                    offer(pk, 2, -float(rank), f"in {followed}, a category you follow")
+        ranked = sorted(best.items(), key=lambda entry: (entry[1][0], entry[1][1], entry[0]))
+        for pk, (_, _, reason) in ranked[: settings.DIGEST_PICKS]:
+            items.append(Item(pk, "pick", reason))
+        return items
+
+    def _title(self, paper_id: int) -> str:
+        if paper_id not in self._titles:
+            self._titles[paper_id] = (
+                Paper.objects.filter(pk=paper_id).values_list("title", flat=True).first() or ""
+            )
+        return self._titles[paper_id]
+
+
+@dataclass
+class ComposeReport:
+    period: str
+    papers: int = 0
+    readers: int = 0
+    composed: int = 0
+    nothing_new: int = 0
+    already: int = 0
+    distinct_interests: int = 0
+    seconds: float = 0.0
+
+    def summary(self) -> str:
+        if not self.papers:
+            return f"{self.period}: no papers in this period; nothing composed"
+        return (
+            f"{self.period}: {self.papers} papers; {self.composed} digests recorded for "
+            f"{self.readers} readers ({self.already} already had one, {self.nothing_new} had "
+            f"nothing new); {self.distinct_interests} distinct interests; {self.seconds:.1f} s"
+        )
+
+
+def message_id_for(key: str) -> str:
+    host = urlsplit(settings.SITE_URL).hostname or "localhost"
+    return f"<digest.{key.replace(':', '-')}.{uuid.uuid4().hex}@{host}>"
+
+
+def _readers(subscriber_ids: Sequence[int], papers: PeriodPapers) -> list[Reader]:
+    rows = Subscriber.objects.filter(pk__in=subscriber_ids).values_list(
+        "pk",
+        "interests",
+        "authors",
+        "organizations",
+        "categories",
+        "like_upvoted",
+        "user_id",
+    )
+    readers = {row[0]: Reader(*row) for row in rows}
+    for subscriber_id, paper_id in SentPaper.objects.filter(
+        subscriber_id__in=subscriber_ids, paper_id__in=papers.ids
+    ).values_list("subscriber_id", "paper_id"):
+        readers[subscriber_id].sent.add(paper_id)
+    for subscriber_id, paper_id in NotInterested.objects.filter(
+        subscriber_id__in=subscriber_ids
+    ).values_list("subscriber_id", "paper_id"):
+        readers[subscriber_id].not_interested.add(paper_id)
+    by_user = {r.user_id: r for r in readers.values() if r.like_upvoted and r.user_id}
+    if by_user:
+        votes = Vote.objects.filter(user_id__in=list(by_user)).order_by("user_id", "-created")
+        for user_id, paper_id in votes.values_list("user_id", "paper_id"):
+            reader = by_user[user_id]
+            if len(reader.upvoted) < UPVOTES_READ:
+                reader.upvoted.append(paper_id)
+    return [readers[pk] for pk in subscriber_ids if pk in readers]
+
+
+def compose_digests(
+    period: Period,
+    subscriber_ids: Sequence[int],
+    *,
+    progress: Progress | None = None,
+    engine: SearchEngine | None = None,
+) -> ComposeReport:
+    """Record a pending digest for each of these subscribers who has none for ``period`` yet."""
+    started = time.perf_counter()
+    key = period_key(period)
+    report = ComposeReport(key)
+    if engine is None:
+        engine = get_search_index().engine
+    papers = load_period(period, engine)
+    report.papers = len(papers.ids)
+    report.readers = len(subscriber_ids)
+    if papers.empty:
+        return report
+    have = set(Digest.objects.filter(period=key).values_list("subscriber_id", flat=True))
+    todo = [pk for pk in subscriber_ids if pk not in have]
+    report.already = len(subscriber_ids) - len(todo)
+    if progress:
+        progress("compose", 0, len(todo))
+    composer = Composer(papers, engine)
+    interests = Subscriber.objects.filter(pk__in=todo).exclude(interests="")
+    texts = set(interests.values_list("interests", flat=True).distinct()) if todo else set()
+    composer.prepare(texts)
+    report.distinct_interests = len(composer.interest_rankings)
+    for start in range(0, len(todo), CHUNK):
+        chunk = todo[start : start + CHUNK]
+        digests: list[Digest] = []
+        sent: list[SentPaper] = []
+        for reader in _readers(chunk, papers):
+            items = composer.compose(reader)
+            if not items:
+                report.nothing_new += 1
+                continue
+            digests.append(
+                Digest(
+                    subscriber_id=reader.id,
+                    period=key,
+                    items=[item.as_json() for item in items],
+                    message_id=message_id_for(key),
+                )
+            )
+            sent.extend(SentPaper(subscriber_id=reader.id, paper_id=item.paper) for item in items)
+        with transaction.atomic():
+            Digest.objects.bulk_create(digests, batch_size=500, ignore_conflicts=True)
+            SentPaper.objects.bulk_create(sent, batch_size=2000, ignore_conflicts=True)
+        report.composed += len(digests)
+        if progress:
+            progress("compose", len(chunk), None)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def compose_one(period: Period, subscriber: Subscriber) -> list[Item]:
+    """What ``subscriber`` would get for ``period`` now, recording nothing (``digest preview``)."""
+    engine = get_search_index().engine
+    papers = load_period(period, engine)
+    if papers.empty:
+        return []
+    composer = Composer(papers, engine)
+    composer.prepare([subscriber.interests])
+    readers = _readers([subscriber.pk], papers)
+    return composer.compose(readers[0]) if readers else []

@@ -1,0 +1,33 @@
+"""huey jobs of the digests feature.
+
+* ``send_due_digests``: at five past every hour, compose and send the digests of every reader
+  whose chosen local hour it is (weekly readers on Mondays, local time). A run that finds a
+  reader's digest already recorded for the period sends nothing more (the outbox), so a retried
+  or overlapping run is harmless, and a run killed halfway is completed by the next one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from huey import crontab
+from huey.contrib.djhuey import db_periodic_task, lock_task
+
+from dailypapers.digests.services.delivery import SenderRefused
+from dailypapers.digests.services.runs import run_digests
+
+log = logging.getLogger(__name__)
+
+
+@db_periodic_task(crontab(minute="5"))
+@lock_task("digests-send")
+def send_due_digests() -> None:
+    now = dt.datetime.now(dt.UTC)
+    for frequency in ("daily", "weekly"):
+        try:
+            report = run_digests(frequency, at=now)
+        except SenderRefused as error:
+            log.error("digests: the SMTP server refuses our sender: %s", error)
+            return
+        log.info("digests (%s): %s", frequency, report.summary())
