@@ -1,8 +1,8 @@
 """Reads of the accounts feature: what the profile and token pages show.
 
 The profile lists the papers a user upvoted (``community.Vote``), newest vote first, and the
-papers they submitted (``community.Submission``), newest first. Comments have a template block of
-their own (``profile_comments``) for when the community app stores them.
+papers they submitted (``community.Submission``), newest first, and their comments
+(``community.queries.query_user_comments``), newest first. Papers a moderator hid are left out.
 """
 
 from __future__ import annotations
@@ -15,10 +15,12 @@ from django.contrib.auth.models import User
 from django.http import Http404
 
 from dailypapers.accounts.models import ApiToken, Profile
-from dailypapers.community.models import Submission, Vote
+from dailypapers.community.models import Comment, Submission, Vote
+from dailypapers.community.queries import query_user_comments
 
 UPVOTED_ON_PROFILE = 30
 SUBMITTED_ON_PROFILE = 30
+COMMENTS_ON_PROFILE = 30
 
 
 @dataclass(frozen=True)
@@ -33,6 +35,8 @@ class ProfilePage:
     upvoted_total: int
     submitted: list[Submission]
     submitted_total: int
+    commented: list[Comment]
+    commented_total: int
 
     @property
     def upvoted_more(self) -> int:
@@ -43,8 +47,12 @@ class ProfilePage:
         return self.submitted_total - len(self.submitted)
 
     @property
+    def commented_more(self) -> int:
+        return self.commented_total - len(self.commented)
+
+    @property
     def has_activity(self) -> bool:
-        return self.upvoted_total > 0 or self.submitted_total > 0
+        return self.upvoted_total > 0 or self.submitted_total > 0 or self.commented_total > 0
 
 
 def get_profile_page(username: str) -> ProfilePage:
@@ -53,18 +61,20 @@ def get_profile_page(username: str) -> ProfilePage:
     if user is None:
         raise Http404("No such user.")
     profile = Profile.objects.filter(user=user).first()
-    votes = Vote.objects.filter(user=user)
+    votes = Vote.objects.filter(user=user, paper__hidden=False)
     upvoted = list(
         votes.select_related("paper")
         .only("created", "paper__arxiv_id", "paper__title", "paper__upvotes")
         .order_by("-created", "-pk")[:UPVOTED_ON_PROFILE]
     )
-    submissions = Submission.objects.filter(user=user)
+    submissions = Submission.objects.filter(user=user, paper__hidden=False)
     submitted = list(
         submissions.select_related("paper")
         .only("created", "paper__arxiv_id", "paper__title", "paper__upvotes")
         .order_by("-created", "-pk")[:SUBMITTED_ON_PROFILE]
     )
+    comments = query_user_comments(user)
+    commented = list(comments[:COMMENTS_ON_PROFILE])
     return ProfilePage(
         user=user,
         username=user.get_username(),
@@ -75,6 +85,10 @@ def get_profile_page(username: str) -> ProfilePage:
         submitted=submitted,
         submitted_total=(
             len(submitted) if len(submitted) < SUBMITTED_ON_PROFILE else submissions.count()
+        ),
+        commented=commented,
+        commented_total=(
+            len(commented) if len(commented) < COMMENTS_ON_PROFILE else comments.count()
         ),
     )
 
