@@ -50,7 +50,14 @@ from dailypapers.search.tantivy_index import TantivyKeywordIndex
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from index_build import DEFAULT_CORPUS, load_documents  # noqa: E402
 
-P50_TARGET_MS, P99_TARGET_MS = 5.0, 25.0
+# The aims: (p50, p99) in ms at 75k papers and at 1M.
+TARGETS_MS = {75_000: (5.0, 25.0), 1_000_000: (10.0, 50.0)}
+
+
+def targets_for(documents: int) -> tuple[float, float]:
+    return TARGETS_MS[75_000] if documents <= 75_000 else TARGETS_MS[1_000_000]
+
+
 CHUNK = 50_000
 
 
@@ -205,11 +212,12 @@ def main(argv: list[str] | None = None) -> int:
     ):
         values = np.array(result[name])
         p50, p99 = np.percentile(values, 50), np.percentile(values, 99)
-        verdict = "ok" if (p50 <= P50_TARGET_MS and p99 <= P99_TARGET_MS) else "ABOVE the target"
+        p50_target, p99_target = targets_for(result["documents"])
+        verdict = "ok" if (p50 <= p50_target and p99 <= p99_target) else "ABOVE the target"
         print(
             f"{label} over {result['documents']:,} documents, {len(values):,} distinct queries: "
             f"p50 {p50:.2f} ms, p99 {p99:.2f} ms, mean {values.mean():.2f} ms "
-            f"[target p50 <= {P50_TARGET_MS:.0f} ms, p99 <= {P99_TARGET_MS:.0f} ms: {verdict}]"
+            f"[target p50 <= {p50_target:.0f} ms, p99 <= {p99_target:.0f} ms: {verdict}]"
         )
     print(
         f"serving process peak RSS {result['peak_rss_mb']:.0f} MB; {result['empty']} queries found nothing; "

@@ -6,12 +6,14 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import re
 import shutil
 import socket
 import subprocess
 import sys
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
@@ -307,3 +309,58 @@ def test_a_corpus_in_a_very_deep_folder_is_still_recognised_on_the_second_run(
     second = build_demo_database(deep)
 
     assert second.already_imported
+
+
+def wait_for(predicate, timeout: float, what: str, log: Path):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.5)
+    pytest.fail(f"{what} within {timeout} s; log:\n{log.read_text()[-4000:]}")
+
+
+def test_demo_serves_with_a_worker_that_indexes_the_corpus_and_stops_with_gunicorn(
+    small_corpus, tmp_path
+):
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("DAILYPAPERS_")}
+    environment.update(DAILYPAPERS_DATA_DIR=str(tmp_path / "data"), PORT=str(free_port()))
+    first = json.loads((small_corpus / SMALL_CORPUS[0]).read_text())[0]["paper"]
+    query = urllib.parse.quote(" ".join(first["title"].split()))
+    log_path = tmp_path / "demo.log"
+    log = log_path.open("w")
+    server = subprocess.Popen(
+        [sys.executable, "-m", "dailypapers.cli", "demo", "--corpus", str(small_corpus)]
+        + ["--workers", "1"],
+        env=environment,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{environment['PORT']}"
+
+    def found() -> bool:
+        try:
+            status, _, page = fetch(f"{base}/api/papers/search?q={query}")
+        except OSError:
+            return False
+        return status == 200 and any(hit["paper"]["id"] == first["id"] for hit in json.loads(page))
+
+    try:
+        wait_for(found, 240, "the worker did not make the demo searchable", log_path)
+        worker_pid = int(
+            wait_for(
+                lambda: re.search(r"background-job worker \(pid (\d+)\)", log_path.read_text()),
+                5,
+                "no worker pid logged",
+                log_path,
+            ).group(1)
+        )
+    finally:
+        server.terminate()
+        server.wait(timeout=60)
+        log.close()
+
+    assert "Search index: 0 of" in log_path.read_text()
+    with pytest.raises(ProcessLookupError):  # gunicorn's master stopped its worker on the way out
+        os.kill(worker_pid, 0)

@@ -7,6 +7,8 @@
   lock (a rebuild, ``dailypapers index update``) the job waits and tries again, without limit:
   a rebuild reads the list of papers when it starts, so it may not include papers imported
   meanwhile, and dropping the job would leave them unsearchable.
+* ``bring_index_up_to_date``: enqueued by ``dailypapers demo`` after it imports the demo corpus,
+  so the worker started beside the site makes it searchable in the background.
 * ``update_search_index``: once a day, ``services.update_index``: a safety net for papers whose
   job was lost (the queue wiped, every retry failed) and for deleted papers (deletions send no
   signal).
@@ -36,6 +38,15 @@ def index_changed_papers(paper_ids: list[int]) -> None:
         # RetryTask does not use up one of the ``retries``: waiting for a writer is not a failure.
         raise RetryTask(delay=BUSY_RETRY_SECONDS) from None
     log.info("search index: %s", report.summary())
+
+
+@db_task(retries=3, retry_delay=60)
+def bring_index_up_to_date() -> None:
+    try:
+        report = services.update_index()
+    except services.IndexBusy:
+        raise RetryTask(delay=BUSY_RETRY_SECONDS) from None
+    log.info("search index update: %s", report.summary())
 
 
 @db_periodic_task(crontab(hour="3", minute="40"))

@@ -15,6 +15,8 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from dailypapers.papers.demo import DEMO_DAYS, DemoError, build_demo_database, default_corpus_dir
+from dailypapers.search.services import index_status
+from dailypapers.search.tasks import bring_index_up_to_date
 from dailypapers.web.management.commands.serve import (
     add_serve_arguments,
     exec_gunicorn,
@@ -48,7 +50,7 @@ class Command(BaseCommand):
             action="store_true",
             help="Stop after the import instead of serving.",
         )
-        add_serve_arguments(parser)
+        add_serve_arguments(parser, default_worker=True)
 
     def handle(self, *args, **options) -> None:
         self.stdout.write(f"Database: {settings.DATABASES['default']['NAME']}")
@@ -58,6 +60,16 @@ class Command(BaseCommand):
         except DemoError as exc:
             raise CommandError(str(exc)) from None
         self.stdout.write(result.summary())
+        status = index_status()
+        self.stdout.write(f"Search index: {status.indexed:,} of {status.papers:,} papers indexed")
         if options["no_serve"]:
+            if not status.consistent:
+                self.stdout.write("Run `dailypapers index update` to make every paper searchable.")
             return
+        if options["worker"] and not status.consistent:
+            bring_index_up_to_date()
+            self.stdout.write(
+                "The background worker is indexing the papers for search; results fill in as it "
+                "goes (`dailypapers index status` shows progress)."
+            )
         exec_gunicorn(self, options)

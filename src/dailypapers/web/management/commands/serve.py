@@ -50,7 +50,7 @@ def positive_int(value: str) -> int:
     return number
 
 
-def add_serve_arguments(parser: CommandParser) -> None:
+def add_serve_arguments(parser: CommandParser, *, default_worker: bool = False) -> None:
     """The options ``serve`` and ``demo`` share."""
     group = parser.add_argument_group("serving")
     group.add_argument(
@@ -76,6 +76,13 @@ def add_serve_arguments(parser: CommandParser) -> None:
         default=30,
         help="Seconds a request may take before its worker is restarted (default 30).",
     )
+    group.add_argument(
+        "--worker",
+        action=argparse.BooleanOptionalAction,
+        default=default_worker,
+        help="Also run the background-job worker (`dailypapers worker`) under gunicorn's master, "
+        f"started and stopped with it (default: {'on' if default_worker else 'off'}).",
+    )
 
 
 class StdoutLogger(Logger):
@@ -86,8 +93,11 @@ class StdoutLogger(Logger):
         super()._set_handler(log, output, fmt, stream=sys.stdout if output == "-" else stream)
 
 
-def gunicorn_argv(*, host: str, port: int, workers: int, timeout: int) -> list[str]:
+def gunicorn_argv(
+    *, host: str, port: int, workers: int, timeout: int, with_worker: bool = False
+) -> list[str]:
     bind = f"[{host}]:{port}" if ":" in host and not host.startswith("[") else f"{host}:{port}"
+    hooks = ["--config", "python:dailypapers.web.gunicorn_worker"] if with_worker else []
     return [
         sys.executable,
         "-m",
@@ -110,6 +120,7 @@ def gunicorn_argv(*, host: str, port: int, workers: int, timeout: int) -> list[s
         "--no-control-socket",
         "--forwarded-allow-ips",
         "127.0.0.1,::1",
+        *hooks,
     ]
 
 
@@ -132,10 +143,15 @@ def exec_gunicorn(command: BaseCommand, options: dict) -> None:
             "run `dailypapers migrate` first"
         )
     argv = gunicorn_argv(
-        host=options["host"], port=port, workers=workers, timeout=options["timeout"]
+        host=options["host"],
+        port=port,
+        workers=workers,
+        timeout=options["timeout"],
+        with_worker=options["worker"],
     )
+    beside = " and the background-job worker" if options["worker"] else ""
     command.stdout.write(
-        f"Serving on http://{options['host']}:{port}/ with {workers} gunicorn workers"
+        f"Serving on http://{options['host']}:{port}/ with {workers} gunicorn workers{beside}"
     )
     command.stdout.flush()
     # The workers load settings again from the same environment; keep the module name explicit.
