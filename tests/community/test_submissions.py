@@ -310,7 +310,7 @@ def test_a_paper_moderators_hid_cannot_be_submitted_again(arxiv):
 def test_a_duplicate_moderators_merged_is_refused_naming_the_paper_it_was_merged_into(arxiv):
     target = make_paper(arxiv_id="1707.08567")
     duplicate = make_paper(arxiv_id=HEAT_BATH, day=None)
-    Paper.objects.filter(pk=duplicate.pk).update(merged_into=target)
+    Paper.objects.filter(pk=duplicate.pk).update(merged_into=target, hidden=True)
 
     with pytest.raises(AlreadyOnFeed) as refused:
         submit_paper(make_user().pk, HEAT_BATH, now=SOON)

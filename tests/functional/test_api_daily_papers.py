@@ -533,6 +533,9 @@ def test_openapi_schema_describes_every_endpoint(client):
         "/api/papers",
         "/api/papers/{paper_id}",
         "/api/papers/search",
+        # The write API (tests/functional/test_write_api.py).
+        "/api/papers/submit",
+        "/api/papers/{arxiv_id}/upvote",
     }
     daily = schema["paths"]["/api/daily_papers"]["get"]
     assert {p["name"] for p in daily["parameters"]} == {

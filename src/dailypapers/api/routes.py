@@ -13,8 +13,9 @@ from __future__ import annotations
 
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI, Router
-from ninja.errors import HttpError, ValidationError
+from ninja.errors import AuthenticationError, HttpError, ValidationError
 
+from dailypapers.api.community import router as community_router
 from dailypapers.api.hf import router as hf_router
 from dailypapers.api.responses import ApiError, error_response
 from dailypapers.api.search import router as search_router
@@ -23,8 +24,9 @@ api = NinjaAPI(
     title="dailypapers API",
     version="1",
     description=(
-        "Read-only JSON API compatible with Hugging Face's daily papers API: "
-        "`huggingface_hub.HfApi(endpoint=...)` works against it. See docs/api.md."
+        "JSON API compatible with Hugging Face's daily papers API: "
+        "`huggingface_hub.HfApi(endpoint=...)` works against it. Writes (submit, upvote) need a "
+        "personal API token as `Authorization: Bearer dp_...`. See docs/api.md."
     ),
     urls_namespace="api",
 )
@@ -55,6 +57,16 @@ def _validation_error(request: HttpRequest, exc: ValidationError) -> HttpRespons
     return error_response(400, message, param, detail)
 
 
+@api.exception_handler(AuthenticationError)
+def _unauthorized(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    response = error_response(
+        401,
+        "a valid API token is required: send Authorization: Bearer dp_... (see /accounts/tokens)",
+    )
+    response["WWW-Authenticate"] = "Bearer"
+    return response
+
+
 @api.exception_handler(Http404)
 def _not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
     return error_response(404, "not found")
@@ -65,8 +77,10 @@ def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     return error_response(exc.status_code, exc.message)
 
 
-# Before hf_router: its /papers/{id} pattern would take "search" for a paper id.
+# Before hf_router: its /papers/{id} pattern would take "search", "submit" and
+# ".../upvote" for paper ids.
 api.add_router("", search_router)
+api.add_router("", community_router)
 api.add_router("", hf_router)
 
 # Registered last, so it only answers paths no other route took.

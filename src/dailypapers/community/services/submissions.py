@@ -300,13 +300,14 @@ def _check_not_on_feed(arxiv_id: str) -> None:
     paper = Paper.objects.filter(arxiv_id=arxiv_id).select_related("merged_into").first()
     if paper is None:
         return
-    if paper.hidden:
-        raise RemovedPaper(arxiv_id)
+    # A merged duplicate is hidden too, and pointing at the paper it became helps more.
     if paper.merged_into is not None and not paper.merged_into.hidden:
         target = paper.merged_into
         raise AlreadyOnFeed(
             target, None, f"arXiv:{arxiv_id} is already on this site as arXiv:{target.arxiv_id}."
         )
+    if paper.hidden:
+        raise RemovedPaper(arxiv_id)
     entry = DailyEntry.objects.filter(paper=paper).first()
     if entry is not None:
         raise AlreadyOnFeed(paper, entry.date)

@@ -1,0 +1,231 @@
+"""The write API: submit a paper, upvote one, withdraw the upvote. Personal API tokens only.
+
+Every endpoint here needs ``Authorization: Bearer dp_...`` (``accounts.auth.TokenAuth``) and acts
+for the token's owner, whatever the request body says: no parameter names a user. A session cookie
+is not a credential here, so a cross-site form cannot use a visitor's login (no CSRF exposure);
+such a request is answered 401 like any request without a token.
+
+The views are thin: ``community.services.submissions.submit_paper`` and
+``community.services.votes`` do the work, the same calls the web pages make. Refusals are JSON
+``{"error": ..., "code": ...}`` with the refusal's status (a duplicate also names the paper on the
+feed); abuse limits are the site's (``DAILYPAPERS_RATE_LIMITS``, actions ``submit`` and ``vote``),
+answered 429 with ``Retry-After``.
+"""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+from django.conf import settings
+from django.contrib.auth.models import User
+from django.http import HttpRequest, HttpResponse
+from ninja import Router, Schema
+from pydantic import Field
+
+from dailypapers.accounts.auth import TokenAuth
+from dailypapers.api.responses import ApiError, encode, json_response
+from dailypapers.api.schemas import ErrorOut
+from dailypapers.community.services.submissions import (
+    MAX_REFERENCE_LENGTH,
+    MAX_URL_LENGTH,
+    AlreadyOnFeed,
+    DailyCapReached,
+    SubmissionRefused,
+    submit_paper,
+)
+from dailypapers.community.services.votes import PaperNotFound, upvote_paper, withdraw_upvote
+from dailypapers.papers.models import NEW_STYLE_ID, OLD_STYLE_ID, Paper
+from dailypapers.papers.queries import visible_papers
+from dailypapers.ratelimit import hit, too_many_requests
+
+router = Router(tags=["Write (API token)"], auth=TokenAuth())
+
+
+class SubmitIn(Schema):
+    arxiv: str = Field(
+        max_length=MAX_REFERENCE_LENGTH,
+        description="An arXiv id (2401.01234, 2401.01234v2, hep-th/9901001) or an arxiv.org "
+        "abs/pdf URL.",
+        examples=["2401.01234"],
+    )
+    organization: str = Field(
+        "", max_length=100, description="Optional organization handle, such as google."
+    )
+    github_repo: str = Field(
+        "",
+        max_length=MAX_URL_LENGTH,
+        description="Optional https://github.com/owner/repository URL.",
+    )
+    project_page: str = Field(
+        "", max_length=MAX_URL_LENGTH, description="Optional http(s) URL of the project page."
+    )
+
+
+class PaperRefOut(Schema):
+    id: str
+    url: str
+
+
+class SubmittedOut(Schema):
+    id: str = Field(description="The paper's arXiv id, without version.")
+    title: str
+    url: str = Field(description="The paper's page on this site.")
+    date: str = Field(description="The feed day the paper is on (YYYY-MM-DD, UTC).")
+    submitter: str
+    created: bool = Field(description="Whether the paper was new to this site.")
+
+
+class VoteOut(Schema):
+    id: str
+    upvoted: bool = Field(description="Whether your upvote stands after the call.")
+    changed: bool = Field(description="Whether this call added or removed your upvote.")
+    upvotes: int = Field(description="The paper's count after the call (imported + local).")
+
+
+class RefusalOut(Schema):
+    error: str
+    code: str = Field(
+        description="duplicate, daily_cap, too_old, unknown_paper, withdrawn, removed, "
+        "invalid_reference, invalid_link, upstream_error or not_allowed."
+    )
+    param: str | None = Field(None, description="The body field at fault, when one is.")
+    paper: PaperRefOut | None = Field(None, description="For a duplicate: the paper on the feed.")
+
+
+class RateLimitedOut(Schema):
+    error: str
+    retry_after: int
+
+
+def _absolute(path: str) -> str:
+    return f"{settings.SITE_URL}{path}"
+
+
+def _user(request: HttpRequest) -> User:
+    return cast(User, request.auth)  # type: ignore[attr-defined]
+
+
+def _refusal(refusal: SubmissionRefused) -> HttpResponse:
+    body: dict[str, Any] = {"error": refusal.message, "code": refusal.code}
+    if refusal.field:
+        body["param"] = refusal.field
+    if isinstance(refusal, AlreadyOnFeed):
+        paper = refusal.paper
+        body["paper"] = {"id": paper.arxiv_id, "url": _absolute(paper.get_absolute_url())}
+    response = json_response(encode(body), status=refusal.status)
+    if isinstance(refusal, DailyCapReached):
+        response["Retry-After"] = str(refusal.retry_after)
+    return response
+
+
+def _limited(request: HttpRequest, action: str) -> HttpResponse | None:
+    retry_after = hit(action, f"user:{_user(request).pk}")
+    return too_many_requests(request, retry_after, action) if retry_after else None
+
+
+@router.post(
+    "/papers/submit",
+    response={
+        201: SubmittedOut,
+        400: RefusalOut,
+        401: ErrorOut,
+        403: RefusalOut,
+        404: RefusalOut,
+        409: RefusalOut,
+        410: RefusalOut,
+        422: RefusalOut,
+        429: RefusalOut | RateLimitedOut,
+        502: RefusalOut,
+    },
+    summary="Submit a paper to today's feed",
+)
+def submit(request: HttpRequest, body: SubmitIn) -> HttpResponse:
+    """Fetch the paper's metadata from arXiv and put it on today's feed, submitted by you.
+
+    The rules (each refusal says which): the paper must not be on the feed already (409, with the
+    paper), arXiv must know it (404) and it must not be withdrawn (422); its first version must
+    be recent (``DAILYPAPERS_SUBMISSION_WINDOW_DAYS``, 422) and you may submit
+    ``DAILYPAPERS_SUBMISSIONS_PER_DAY`` papers a day (429 with ``Retry-After``); moderators are
+    exempt from those two. If arXiv cannot be reached, 502 and nothing is stored."""
+    limited = _limited(request, "submit")
+    if limited:
+        return limited
+    try:
+        result = submit_paper(
+            _user(request).pk,
+            body.arxiv,
+            organization=body.organization,
+            github_repo=body.github_repo,
+            project_page=body.project_page,
+        )
+    except SubmissionRefused as refusal:
+        return _refusal(refusal)
+    paper = result.paper
+    entry = paper.daily
+    url = _absolute(paper.get_absolute_url())
+    data = {
+        "id": paper.arxiv_id,
+        "title": paper.title,
+        "url": url,
+        "date": entry.date.isoformat(),
+        "submitter": entry.submitter_name,
+        "created": result.created_paper,
+    }
+    response = json_response(encode(data), status=201)
+    response["Location"] = url
+    return response
+
+
+def _paper_for_vote(raw: str) -> Paper:
+    for pattern in (NEW_STYLE_ID, OLD_STYLE_ID):
+        match = pattern.match(raw)
+        if match:
+            paper = (
+                visible_papers().filter(arxiv_id=match.group("id")).only("pk", "arxiv_id").first()
+            )
+            if paper is None:
+                raise ApiError(404, f"paper {match.group('id')} not found")
+            return paper
+    raise ApiError(400, "id must be an arXiv id such as 2405.15738 or hep-th/9901001", "arxiv_id")
+
+
+def _vote(request: HttpRequest, arxiv_id: str, upvote: bool) -> HttpResponse:
+    paper = _paper_for_vote(arxiv_id)
+    limited = _limited(request, "vote")
+    if limited:
+        return limited
+    action = upvote_paper if upvote else withdraw_upvote
+    try:
+        result = action(_user(request).pk, paper.pk)
+    except PaperNotFound:
+        raise ApiError(404, f"paper {paper.arxiv_id} not found") from None
+    data = {
+        "id": paper.arxiv_id,
+        "upvoted": result.voted,
+        "changed": result.changed,
+        "upvotes": result.upvotes,
+    }
+    return json_response(encode(data))
+
+
+VOTE_RESPONSES: dict[int, Any] = {
+    200: VoteOut,
+    400: ErrorOut,
+    401: ErrorOut,
+    404: ErrorOut,
+    429: RateLimitedOut,
+}
+
+
+@router.post("/papers/{path:arxiv_id}/upvote", response=VOTE_RESPONSES, summary="Upvote a paper")
+def upvote(request: HttpRequest, arxiv_id: str) -> HttpResponse:
+    """Add your upvote. Upvoting a paper you already upvoted changes nothing (``changed``: false)."""
+    return _vote(request, arxiv_id, True)
+
+
+@router.delete(
+    "/papers/{path:arxiv_id}/upvote", response=VOTE_RESPONSES, summary="Withdraw your upvote"
+)
+def unvote(request: HttpRequest, arxiv_id: str) -> HttpResponse:
+    """Remove your upvote. Removing an upvote you did not give is not an error (``changed``: false)."""
+    return _vote(request, arxiv_id, False)
