@@ -242,3 +242,24 @@ def test_words_beside_a_filter_still_need_a_match(engine):
     assert ids(engine.search(parse_query("zzyzx"), in_category, mode="bm25")) == []
     assert ids(engine.search(parse_query("cat:cs.lg zzyzx"), mode="bm25")) == []
     assert ids(engine.search(parse_query("atari zzyzx"), in_category, mode="bm25")) == [5]
+
+
+def test_has_code_filter_reaches_a_match_ranked_below_hundreds_of_others(tmp_path):
+    from dailypapers.search.engine import SearchEngine
+    from dailypapers.search.hnsw_index import HnswVectorIndex
+    from dailypapers.search.tantivy_index import TantivyKeywordIndex
+    from tests.search.conftest import doc
+
+    many = [doc(i, f"Diffusion diffusion diffusion study {i}", "diffusion") for i in range(1, 301)]
+    with_code = doc(999, "A note", "We mention diffusion once among other words.", has_code=True)
+    engine = SearchEngine(
+        TantivyKeywordIndex(tmp_path / "keyword"), HnswVectorIndex(tmp_path / "vectors")
+    )
+    engine.index([*many, with_code])
+    engine.commit()
+
+    everything = engine.search(parse_query("diffusion"), mode="bm25", limit=100)
+    only_code = engine.search(parse_query("diffusion"), SearchFilters(has_code=True))
+
+    assert 999 not in ids(everything) and everything.total == 301
+    assert ids(only_code) == [999] and only_code.total == 1

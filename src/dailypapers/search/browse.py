@@ -8,11 +8,11 @@ here, so they parse, validate and rank alike:
     top_hits(query, count=120)    the best ``count`` hits (the API; more than ``search()``'s 100)
     search_among(query, papers)   which of these papers match, best first (a filtered feed)
 
-``search()`` itself filters by date and category and sorts by relevance or date. Two things the
-page offers are done here, over a window of the best ``WINDOW`` matches: "has code" keeps the
-papers with a GitHub repository, and "most upvoted" re-orders the window by upvotes. A page says
-when its window was full, so nobody mistakes it for every match. (A "has code" filter and an
-upvote sort in the engine would lift the window.)
+``search()`` itself filters by date, category and "has code" and sorts by relevance or date. One
+thing the page offers is done here, over a window of the best ``WINDOW`` matches: "most upvoted"
+re-orders the window by upvotes (upvotes change with every vote, so they are read from the
+database, not kept in the index). A page says when its window was full, so nobody mistakes it for
+every match.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from dailypapers.search.queries import MAX_LIMIT, MAX_OFFSET, SearchHit, search
 MAX_QUERY_CHARS = 250  # Hugging Face's limit for q; a title or a claim fits with room to spare
 MAX_FIELD_CHARS = 100  # an author's or organization's name
 PAGE_SIZE = 20
-WINDOW = 200  # matches filtered by "has code" or re-ordered by upvotes
+WINDOW = 200  # best matches re-ordered by upvotes
 AMONG_DEPTH = 1000  # matches looked through when filtering a feed
 MAX_PAGE = MAX_OFFSET // PAGE_SIZE + 1
 SORTS = {"relevance": "Best match", "upvotes": "Most upvoted", "newest": "Newest"}
@@ -161,6 +161,7 @@ class SearchForm:
             categories=(self.category,) if self.category else (),
             published_from=start,
             published_to=end,
+            has_code=self.has_code,
         )
 
     def with_page(self, page: int) -> SearchForm:
@@ -260,8 +261,7 @@ def run_search(form: SearchForm) -> SearchPage:
     started = time.perf_counter()
     query, filters = form.query_text(), form.filters()
     engine_sort = "newest" if form.sort == "newest" else "relevance"
-    windowed = form.has_code or form.sort == "upvotes"
-    if not windowed:
+    if form.sort != "upvotes":
         offset = (form.page - 1) * PAGE_SIZE
         results = search(query, filters, sort=engine_sort, limit=PAGE_SIZE, offset=offset)  # type: ignore[arg-type]
         took = (time.perf_counter() - started) * 1000
@@ -270,10 +270,7 @@ def run_search(form: SearchForm) -> SearchPage:
         )
     hits, total, notes = top_hits(query, filters, count=WINDOW, sort=engine_sort)
     full = total > len(hits)
-    if form.has_code:
-        hits = [hit for hit in hits if hit.paper.github_repo]
-    if form.sort == "upvotes":
-        hits.sort(key=lambda hit: hit.paper.upvotes, reverse=True)  # stable: ties keep relevance
+    hits.sort(key=lambda hit: hit.paper.upvotes, reverse=True)  # stable: ties keep relevance
     start = (form.page - 1) * PAGE_SIZE
     took = (time.perf_counter() - started) * 1000
     return SearchPage(

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 # Bump when the meaning of an indexed field changes: every stored hash then differs and a resume
 # re-indexes everything.
-DOCUMENT_FORMAT = 1
+DOCUMENT_FORMAT = 2  # 2: has_code
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +29,8 @@ class SearchDocument:
     organizations: tuple[str, ...] = ()
     categories: tuple[str, ...] = ()
     published: dt.datetime | None = None
+    has_code: bool = False
+    """The paper links a code repository (the "has code" search filter)."""
     _hash: list[str] = field(default_factory=list, compare=False, repr=False)
 
     def embedding_text(self) -> str:
@@ -55,6 +57,7 @@ class SearchDocument:
                 str(len(self.categories)),
                 *self.categories,
                 self.published.isoformat() if self.published else "",
+                "code" if self.has_code else "",
             ]
             # NUL-separated with list lengths: unambiguous for text without NUL (ingestion strips
             # control characters). json.dumps here was half the lexical indexing time.

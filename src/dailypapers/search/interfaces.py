@@ -36,10 +36,12 @@ class SearchFilters:
     """Any of these arXiv categories (``cs.CL``) or archives (``cs``)."""
     published_from: dt.datetime | None = None
     published_to: dt.datetime | None = None
+    has_code: bool = False
+    """Only papers that link a code repository."""
 
     @property
     def is_empty(self) -> bool:
-        return not (self.categories or self.published_from or self.published_to)
+        return not (self.categories or self.published_from or self.published_to or self.has_code)
 
 
 @dataclass(frozen=True)

@@ -35,7 +35,7 @@ from dailypapers.search.interfaces import (
     SortOrder,
 )
 from dailypapers.search.query import ParsedQuery
-from dailypapers.search.tantivy_index import TantivyKeywordIndex, category_terms
+from dailypapers.search.tantivy_index import HAS_CODE_TERM, TantivyKeywordIndex, filter_terms
 
 KEYWORD_TABLE = "search_pgdocument"
 VECTOR_TABLE = "search_pgvector"
@@ -98,7 +98,7 @@ class PostgresKeywordIndex:
                 [fold(name) for name in doc.authors],
                 list(doc.authors),
                 [fold(name) for name in doc.organizations],
-                category_terms(doc.categories),
+                filter_terms(doc),
                 doc.published,
                 doc.content_hash(),
             )
@@ -180,6 +180,9 @@ class PostgresKeywordIndex:
             if terms:
                 where.append("cats && %s::text[]")
                 params.append(terms)
+        if filters.has_code:
+            where.append("cats @> ARRAY[%s]::text[]")
+            params.append(HAS_CODE_TERM)
         if filters.published_from:
             where.append("published >= %s")
             params.append(filters.published_from)

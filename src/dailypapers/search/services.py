@@ -247,6 +247,7 @@ def documents_for(paper_ids: Iterable[int]) -> dict[int, SearchDocument]:
                 organizations=organizations,
                 categories=tuple(paper.categories or ()),
                 published=paper.published_at,
+                has_code=bool(paper.github_repo),
             )
     return out
 

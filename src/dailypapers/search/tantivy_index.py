@@ -104,6 +104,14 @@ def category_terms(categories: Iterable[str]) -> list[str]:
     return list(dict.fromkeys(terms))
 
 
+HAS_CODE_TERM = "has:code"  # a filter term beside the categories; no arXiv category has a colon
+
+
+def filter_terms(doc: SearchDocument) -> list[str]:
+    """The exact-match terms a document is filtered by: its category terms and flag terms."""
+    return [*category_terms(doc.categories), *([HAS_CODE_TERM] if doc.has_code else [])]
+
+
 def leading_text(text: str, limit: int = SNIPPET_CHARS) -> str:
     """The first ``limit`` characters, cut at a word boundary, as escaped HTML."""
     text = " ".join(text.split())
@@ -186,7 +194,7 @@ class TantivyKeywordIndex:
             document.add_text("authors", name)
         for name in doc.organizations:
             document.add_text("orgs", name)
-        for term in category_terms(doc.categories):
+        for term in filter_terms(doc):
             document.add_text("cats", term)
         return document
 
@@ -292,6 +300,8 @@ class TantivyKeywordIndex:
             terms = [c.strip().lower() for c in filters.categories if c.strip()]
             if terms:
                 must.append(Query.term_set_query(self.schema, "cats", terms))
+        if filters.has_code:
+            must.append(Query.term_query(self.schema, "cats", HAS_CODE_TERM))
         if filters.published_from or filters.published_to:
             must.append(
                 Query.range_query(
