@@ -146,6 +146,7 @@ class LoginForm(AuthenticationForm):
             "Confirm your email address first: open the link we emailed you. "
             "No email? Ask for a new link below."
         ),
+        "suspended": "This account is suspended by the site's moderators.",
     }
 
     def clean(self) -> dict:
@@ -158,7 +159,10 @@ class LoginForm(AuthenticationForm):
         self.user_cache = authenticate(self.request, username=username, password=password)
         if self.user_cache is None:
             if user is not None and not user.is_active and user.check_password(password):
-                raise ValidationError(self.error_messages["unconfirmed"], code="unconfirmed")
+                # Inactive with a confirmed address: a moderator suspended it (moderation).
+                confirmed = getattr(getattr(user, "profile", None), "email_verified_at", None)
+                code = "suspended" if confirmed else "unconfirmed"
+                raise ValidationError(self.error_messages[code], code=code)
             raise self.get_invalid_login_error()
         self.confirm_login_allowed(self.user_cache)
         return self.cleaned_data

@@ -91,7 +91,7 @@ def _htmx_rate_limit_box(view: Callable[..., HttpResponse]) -> Callable[..., Htt
         response = view(request, arxiv_id)
         if response.status_code != 429 or not is_htmx(request):
             return response
-        paper = Paper.objects.filter(arxiv_id=arxiv_id).first()
+        paper = Paper.objects.filter(arxiv_id=arxiv_id, hidden=False).first()
         if paper is None:
             return response
         voted = request.POST.get("action") == "withdraw"  # unchanged: the state it showed
@@ -114,7 +114,7 @@ def _htmx_rate_limit_box(view: Callable[..., HttpResponse]) -> Callable[..., Htt
 @_htmx_rate_limit_box
 @rate_limited("vote")
 def vote(request: HttpRequest, arxiv_id: str) -> HttpResponse:
-    paper = Paper.objects.filter(arxiv_id=arxiv_id).only("pk", "arxiv_id").first()
+    paper = Paper.objects.filter(arxiv_id=arxiv_id, hidden=False).only("pk", "arxiv_id").first()
     if paper is None:
         raise Http404(f"There is no paper {arxiv_id} here.")
     back = safe_next(request, paper.get_absolute_url())

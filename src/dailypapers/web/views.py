@@ -26,6 +26,7 @@ from dailypapers.papers.queries import (
     get_author,
     get_latest_day_in,
     get_latest_period,
+    get_merged_target,
     get_neighbour_periods,
     get_organization,
     get_paper,
@@ -138,6 +139,10 @@ def paper_detail(request: HttpRequest, arxiv_id: str, version: str | None = None
         return redirect("papers.detail", arxiv_id, permanent=True)
     paper = get_paper(arxiv_id)
     if paper is None:
+        # A duplicate a moderator merged into another paper: its page is the other's now.
+        target = get_merged_target(arxiv_id)
+        if target is not None:
+            return redirect(target.get_absolute_url(), permanent=True)
         return not_found(request, f"There is no paper {arxiv_id} here (yet).")
     return render(
         request,
