@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 
+from dailypapers.accounts.forms import BoundedEmailInput
 from dailypapers.digests.services import subscriptions
 from dailypapers.digests.services.subscriptions import (
     MAX_INTERESTS_CHARS,
@@ -12,7 +13,6 @@ from dailypapers.digests.services.subscriptions import (
     InvalidAddress,
 )
 
-ECHO_MAX = 254
 HOURS = [(h, f"{h:02d}:00") for h in range(24)]
 # The form shows common zones first; any IANA name is accepted.
 ZONE_CHOICES = [(name, name) for name in sorted(TIME_ZONES) if "/" in name or name == "UTC"]
@@ -22,7 +22,8 @@ class SubscribeForm(forms.Form):
     email = forms.CharField(
         label="Email",
         max_length=254,
-        widget=forms.EmailInput(attrs={"autocomplete": "email", "maxlength": 254}),
+        # A rejected 1 MB value is not echoed back whole.
+        widget=BoundedEmailInput(attrs={"autocomplete": "email", "maxlength": 254}),
     )
 
     def clean_email(self) -> str:
@@ -98,4 +99,4 @@ class PreferencesForm(forms.Form):
         try:
             return subscriptions.clean_categories(self.cleaned_data["categories"])
         except ValueError as error:
-            raise forms.ValidationError(str(error).capitalize() + ".") from None
+            raise forms.ValidationError(f"{error}.") from None
