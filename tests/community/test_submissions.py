@@ -525,6 +525,18 @@ def test_an_upstream_error_that_clears_on_the_retry_is_a_success(arxiv):
     assert Paper.objects.get().arxiv_id == HEAT_BATH
 
 
+def test_a_long_retry_after_from_arxiv_is_not_waited_for_in_full(arxiv):
+    recorded = arxiv.answers[HEAT_BATH]
+    answers = iter([Exchange(503, b"busy", "text/plain", {"Retry-After": "120"}), recorded])
+    arxiv.answers[HEAT_BATH] = lambda: next(answers)
+    started = time.monotonic()
+
+    submit_paper(make_user().pk, HEAT_BATH, now=SOON)
+
+    assert time.monotonic() - started < 10
+    assert Paper.objects.get().arxiv_id == HEAT_BATH
+
+
 def test_an_upstream_timeout_is_refused_with_nothing_saved(arxiv, settings):
     settings.SUBMISSION_FETCH_TIMEOUT_SECONDS = 0.3
     recorded = arxiv.answers[HEAT_BATH]

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import time
 import unicodedata
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -52,6 +53,7 @@ from dailypapers.ingest.sources.arxiv_atom import ArxivApiClient
 from dailypapers.papers.models import DailyEntry, Organization, Paper
 
 MAX_REFERENCE_LENGTH = 300
+MAX_RETRY_PAUSE_SECONDS = 2.0
 MAX_URL_LENGTH = 500  # the Paper and Submission URL columns
 # Organization handles as Hugging Face spells them (``google``, ``facebook-research``, ``ai2``).
 ORGANIZATION_HANDLE = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9._-]{0,98}[A-Za-z0-9])?$")
@@ -316,10 +318,15 @@ def _check_not_on_feed(arxiv_id: str) -> None:
 def fetch_arxiv_record(arxiv_id: str, client: PoliteClient | None = None) -> PaperRecord:
     """The paper as the arXiv API describes it now (its latest version; ``published_at`` is v1's).
 
-    A person is waiting: one retry, a short pause, ``SUBMISSION_FETCH_TIMEOUT_SECONDS`` per try.
+    A person is waiting: one retry after at most ``MAX_RETRY_PAUSE_SECONDS``, and
+    ``SUBMISSION_FETCH_TIMEOUT_SECONDS`` per try.
     """
     client = client or PoliteClient(
-        delay=1.0, retries=1, timeout=settings.SUBMISSION_FETCH_TIMEOUT_SECONDS
+        delay=1.0,
+        retries=1,
+        timeout=settings.SUBMISSION_FETCH_TIMEOUT_SECONDS,
+        # arXiv's Retry-After can be a minute: too long for a person (and a web worker) to wait.
+        sleep=lambda seconds: time.sleep(min(seconds, MAX_RETRY_PAUSE_SECONDS)),
     )
     api = ArxivApiClient(base_url=settings.ARXIV_API_URL, client=client)
     try:
