@@ -406,3 +406,61 @@ def test_every_page_has_a_search_box_filtering_feeds_and_searching_elsewhere(cli
     )
     assert box and box.group(1) == action
     assert 'name="q"' in html
+
+
+# -- the search feed ---------------------------------------------------------------------------
+
+
+def search_feed(client, fmt: str = "rss", **params):
+    import feedparser
+
+    response = client.get(f"/feeds/search.{fmt}", params)
+    parsed = feedparser.parse(response.content)
+    return response, parsed
+
+
+@pytest.mark.parametrize("fmt", ["rss", "atom"])
+def test_search_feed_lists_the_best_matches_newest_first_and_parses_cleanly(client, fmt):
+    response, parsed = search_feed(client, fmt, q="diffusion", code="1")
+    by_id = {spec.arxiv_id: spec for spec in SPECS}
+    listed = [entry.link.rstrip("/").rsplit("/", 1)[-1] for entry in parsed.entries]
+
+    assert response.status_code == 200 and not parsed.bozo, parsed.get("bozo_exception")
+    assert listed and set(listed) <= {s.arxiv_id for s in SPECS if s.github}
+    assert set(listed) == set(found(client, q="diffusion", code="1"))
+    dates = [by_id[arxiv_id].published for arxiv_id in listed]
+    assert dates == sorted(dates, reverse=True)
+    assert "diffusion" in parsed.feed.title and "with code" in parsed.feed.title
+
+
+def test_search_feed_carries_hostile_text_as_text(client):
+    import xml.etree.ElementTree as ET
+
+    response, parsed = search_feed(client, q="graph attention friends")
+    item = ET.fromstring(response.content).find("channel/item")
+    assert item is not None
+    description_html = item.findtext("description") or ""  # the HTML the reader renders
+
+    assert not parsed.bozo
+    assert item.findtext("title", "").startswith(SCRIPT)  # the title is text, exactly as written
+    assert "<img" not in description_html and "&lt;img src=x onerror" in description_html
+    assert "<script>" not in description_html
+
+
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [({}, "needs q= or a filter"), ({"q": "x", "cat": SCRIPT}, "cat: The category")],
+)
+def test_a_search_feed_without_a_usable_search_is_a_400_saying_why(client, params, message):
+    response = client.get("/feeds/search.rss", params)
+
+    assert response.status_code == 400
+    assert message in response.content.decode()
+
+
+def test_the_search_page_links_the_feed_of_its_search(client):
+    _, html = search_page(client, q="diffusion", cat="cs.CV")
+
+    assert 'rel="alternate" type="application/rss+xml"' in html
+    assert 'href="/feeds/search.rss?q=diffusion&amp;cat=cs.CV"' in html
+    assert 'href="/feeds/search.atom?q=diffusion&amp;cat=cs.CV"' in html

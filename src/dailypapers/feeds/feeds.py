@@ -2,8 +2,9 @@
 
 Items are papers read through the same queries as the pages (``papers.queries``,
 ``community.queries``), so a feed lists what its page shows, in the same order. Links are absolute
-on ``settings.SITE_URL``. A feed of search results will come with the search pages: it is one more
-subclass of ``PaperFeed`` whose ``items`` runs the query.
+on ``settings.SITE_URL``. The search feed runs the search page's query and filters
+(``search.browse``): its items are the ``SEARCH_ITEMS`` best matches, newest first, so a reader
+subscribed to a query sees each new paper that makes the list.
 """
 
 from __future__ import annotations
@@ -30,8 +31,10 @@ from dailypapers.papers.queries import (
     query_feed,
     query_organization_papers,
 )
+from dailypapers.search.browse import SearchForm, top_hits
 
 ITEMS = 50
+SEARCH_ITEMS = 50
 DAILY_DAYS = 3  # the daily feed holds the last three days that have papers
 DAILY_ITEMS = 150
 
@@ -224,6 +227,34 @@ class AuthorFeed(PaperFeed):
 
     def items(self, author: Author) -> QuerySet[Paper]:
         return query_author_papers(author.name)[:ITEMS]
+
+
+class SearchFeed(PaperFeed):
+    """The best matches of a search (query and filters as on ``/search``), newest first."""
+
+    route = "feeds.search"
+
+    def get_object(self, request: HttpRequest, **kwargs) -> SearchForm:
+        return kwargs["form"]
+
+    def feed_url(self, form: SearchForm | None = None) -> str:
+        assert form is not None
+        return f"{super().feed_url(form)}?{form.feed_params()}"
+
+    def title(self, form: SearchForm) -> str:
+        return f"{settings.SITE_NAME}: papers matching {clean(form.describe(), TITLE_LIMIT)}"
+
+    def link(self, form: SearchForm) -> str:
+        return absolute(f"{reverse('papers.search')}?{form.feed_params()}")
+
+    def description(self, form: SearchForm) -> str:
+        return f"The {SEARCH_ITEMS} papers that best match this search, newest first."
+
+    def items(self, form: SearchForm) -> list[Paper]:
+        hits, _, _ = top_hits(form.query_text(), form.filters(), count=SEARCH_ITEMS)
+        papers = [hit.paper for hit in hits]
+        undated = dt.datetime.min.replace(tzinfo=dt.UTC)
+        return sorted(papers, key=lambda paper: paper.published_at or undated, reverse=True)
 
 
 def atom(feed_class: type[PaperFeed]) -> type[PaperFeed]:

@@ -17,4 +17,6 @@ urlpatterns = [
         rf"^feeds/organizations/(?P<name>.+){FMT}$", views.organization, name="feeds.organization"
     ),
     re_path(rf"^feeds/authors/(?P<name>.+){FMT}$", views.author, name="feeds.author"),
+    # The search's parameters are the query string, as on /search.
+    re_path(rf"^feeds/search{FMT}$", views.search, name="feeds.search"),
 ]

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 
 from dailypapers.feeds import feeds
+from dailypapers.search.browse import SearchForm
 
 RSS_FEEDS: list[type[feeds.PaperFeed]] = [
     feeds.DailyFeed,
@@ -16,6 +17,7 @@ RSS_FEEDS: list[type[feeds.PaperFeed]] = [
     feeds.TrendingFeed,
     feeds.OrganizationFeed,
     feeds.AuthorFeed,
+    feeds.SearchFeed,
 ]
 
 
@@ -35,3 +37,20 @@ monthly = _view(feeds.MonthlyFeed)
 trending = _view(feeds.TrendingFeed)
 organization = _view(feeds.OrganizationFeed)
 author = _view(feeds.AuthorFeed)
+
+
+_search_feeds = {"rss": feeds.SearchFeed(), "atom": feeds.atom(feeds.SearchFeed)()}
+
+
+def search(request: HttpRequest, fmt: str) -> HttpResponse:
+    """``/feeds/search.<fmt>?q=...``: the search page's parameters; a bad one is a 400 naming it."""
+    form, errors = SearchForm.from_params(request.GET)
+    if errors:
+        message = "; ".join(f"{name}: {text}" for name, text in sorted(errors.items()))
+        return HttpResponseBadRequest(message, content_type="text/plain; charset=utf-8")
+    if form.is_empty:
+        return HttpResponseBadRequest(
+            "a search feed needs q= or a filter (cat, org, author, from, to, code)",
+            content_type="text/plain; charset=utf-8",
+        )
+    return _search_feeds[fmt](request, form=form)

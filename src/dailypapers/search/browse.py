@@ -23,6 +23,7 @@ import re
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from urllib.parse import urlencode
 
 from dailypapers.search.interfaces import SearchFilters
 from dailypapers.search.queries import MAX_LIMIT, MAX_OFFSET, SearchHit, search
@@ -153,6 +154,36 @@ class SearchForm:
             parts.append(f'org:"{self.organization}"')
         parts.append(self.q)
         return " ".join(parts).strip()
+
+    def feed_params(self) -> str:
+        """The query string of this search without its page and sort (a feed's or a link's)."""
+        params = {
+            "q": self.q,
+            "cat": self.category,
+            "org": self.organization,
+            "author": self.author,
+            "from": self.date_from.isoformat() if self.date_from else "",
+            "to": self.date_to.isoformat() if self.date_to else "",
+            "code": "1" if self.has_code else "",
+        }
+        return urlencode({name: value for name, value in params.items() if value})
+
+    def describe(self) -> str:
+        """The search in words, for a feed's title: '"diffusion" in cs.CV, with code'."""
+        parts = [f"“{self.q.strip()}”"] if self.q.strip() else []
+        if self.author:
+            parts.append(f"by {self.author}")
+        if self.organization:
+            parts.append(f"from {self.organization}")
+        if self.category:
+            parts.append(f"in {self.category}")
+        if self.date_from or self.date_to:
+            start = self.date_from.isoformat() if self.date_from else "…"
+            end = self.date_to.isoformat() if self.date_to else "…"
+            parts.append(f"published {start} to {end}")
+        if self.has_code:
+            parts.append("with code")
+        return ", ".join(parts)
 
     def filters(self) -> SearchFilters:
         start = dt.datetime.combine(self.date_from, dt.time.min, dt.UTC) if self.date_from else None
