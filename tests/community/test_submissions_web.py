@@ -243,3 +243,25 @@ def test_the_profile_lists_the_papers_a_user_submitted(signed_in, arxiv, client)
     assert "Heat-bath random walks with Markov bases" in page
     assert f'href="/papers/{HEAT_BATH}"' in page
     assert "No public activity yet" not in page
+
+
+def test_the_profile_costs_the_same_queries_for_few_and_many_submissions(client, ada):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from dailypapers.community.models import Submission as Row
+
+    def queries_for_profile() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get("/users/ada").status_code == 200
+        return len(captured)
+
+    for _ in range(2):
+        Row.objects.create(user=ada, paper=make_paper())
+    few = queries_for_profile()
+    for _ in range(8):
+        Row.objects.create(user=ada, paper=make_paper())
+    many = queries_for_profile()
+
+    assert many == few
+    assert client.get("/users/ada").content.decode().count('class="profile-paper-title') == 10
