@@ -23,7 +23,10 @@ log = logging.getLogger(__name__)
 @db_periodic_task(crontab(minute="5"))
 @lock_task("digests-send")
 def send_due_digests() -> None:
-    now = dt.datetime.now(dt.UTC)
+    send_digests_due_at(dt.datetime.now(dt.UTC))
+
+
+def send_digests_due_at(now: dt.datetime) -> None:
     for frequency in ("daily", "weekly"):
         try:
             report = run_digests(frequency, at=now)

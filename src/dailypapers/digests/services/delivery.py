@@ -139,6 +139,9 @@ class _Sender:
         while True:
             attempts += 1
             try:
+                # Opened here, the connection stays open across messages (send_messages closes
+                # only a connection it opened itself); after an error it is reopened.
+                self.connection.open()
                 self.connection.send_messages([message])
             except smtplib.SMTPSenderRefused as error:
                 if 500 <= error.smtp_code < 600:
