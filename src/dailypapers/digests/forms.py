@@ -53,8 +53,8 @@ class PreferencesForm(forms.Form):
         required=False,
         max_length=MAX_INTERESTS_CHARS,
         widget=forms.Textarea(attrs={"rows": 3, "maxlength": MAX_INTERESTS_CHARS}),
-        help_text="Keywords or a sentence, searched like the search box: "
-        "diffusion distillation, “retrieval augmented generation”, cat:cs.CL.",
+        help_text="Keywords or a sentence, searched like the search box. Separate interests "
+        "with commas: diffusion distillation, robot grasping, “retrieval augmented generation”.",
     )
     authors = forms.CharField(
         label="Authors you follow",
