@@ -4,6 +4,7 @@ revoked and forged links, rate limits, hostile input."""
 
 from __future__ import annotations
 
+import re
 import time
 
 import pytest
@@ -226,3 +227,28 @@ def test_coming_back_after_unsubscribing_needs_a_new_confirmation(post, smtp_ser
     subscriber.refresh_from_db()
     assert subscriber.status == "pending"
     assert len(smtp_server.wait_for(1)) == 1
+
+
+INLINE = re.compile(r"<script(?![^>]*\bsrc=)[^>]*>|\sstyle=|<style", re.I)
+
+
+def test_digest_pages_keep_the_strict_csp(client, day_papers):
+    subscriber = make_subscriber()
+    token = subscriptions.manage_token(subscriber)
+    paths = [
+        reverse("digests.subscribe"),
+        reverse("digests.subscribe_sent"),
+        reverse("digests.confirm", args=[subscriptions.confirmation_token(subscriber)]),
+        reverse("digests.preferences", args=[token]),
+        reverse("digests.unsubscribe", args=[token]),
+        reverse(
+            "digests.not_interested",
+            args=[subscriptions.not_interested_token(subscriber, day_papers[0].pk)],
+        ),
+        reverse("digests.preferences", args=["forged"]),
+    ]
+    for path in paths:
+        response = client.get(path)
+        assert response.status_code in {200, 400}, path
+        assert "unsafe-inline" not in response["Content-Security-Policy"]
+        assert not INLINE.search(response.content.decode()), path
