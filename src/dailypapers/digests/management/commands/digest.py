@@ -19,6 +19,7 @@ from dailypapers.digests.models import Subscriber
 from dailypapers.digests.queries import get_digest_period, get_papers_for, get_subscriber_by_email
 from dailypapers.digests.services.compose import compose_one, message_id_for, period_key
 from dailypapers.digests.services.delivery import SenderRefused, render_digest
+from dailypapers.digests.services.locking import SendBusy
 from dailypapers.digests.services.runs import run_digests
 from dailypapers.papers.queries import InvalidPeriod, Period, parse_day, parse_week
 
@@ -69,6 +70,13 @@ class Command(BaseCommand):
             sub.add_argument(
                 "--week", help="The ISO week to cover (YYYY-Www; default the last one ended)."
             )
+            if name == "send":
+                sub.add_argument(
+                    "--wait",
+                    type=float,
+                    default=60.0,
+                    help="Seconds to wait for a digest run already in progress (default 60).",
+                )
             if name == "preview":
                 sub.add_argument("--email", required=True, help="The subscriber's address.")
                 sub.add_argument(
@@ -134,9 +142,19 @@ class Command(BaseCommand):
 
             started = dt.datetime.now(dt.UTC)
             try:
-                report = run_digests(options["period"], period=period, progress=progress)
+                report = run_digests(
+                    options["period"],
+                    period=period,
+                    progress=progress,
+                    wait_seconds=options["wait"],
+                )
             except SenderRefused as error:
                 raise CommandError(f"the SMTP server refuses our sender: {error}") from None
+            except SendBusy:
+                raise CommandError(
+                    f"another digest run is still in progress after {options['wait']:.0f} s; "
+                    "try again later (a run killed by a crash holds no lock)"
+                ) from None
         console.print(f"{period.label} ({period_key(period)}), started {started:%H:%M:%S} UTC")
         console.print(report.summary(), markup=False)
         if report.sent is not None:
