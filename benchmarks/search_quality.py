@@ -3,11 +3,16 @@
     python benchmarks/search_quality.py /work/shared/data/retrieval/scifact --mode hybrid
     python benchmarks/search_quality.py DIR --mode bm25 --run /tmp/bm25.trec
     python benchmarks/search_quality.py DIR --sweep        # fusion and title-boost grid (tuning)
+    python benchmarks/search_quality.py DIR --backend postgres --database postgresql://root@127.0.0.1:5432/test
 
 The corpus is indexed FRESH into a temporary folder with the same classes the product uses
 (``TantivyKeywordIndex``, ``HnswVectorIndex``, ``SearchEngine``); each query goes through
 ``parse_query`` and ``SearchEngine.search`` exactly as a search box query does. Only the source
 of documents differs: corpus.jsonl instead of the database.
+
+``--backend postgres`` measures the PostgreSQL backend instead (``PostgresKeywordIndex``: tsvector
++ GIN; ``PgvectorVectorIndex``: pgvector HNSW), in a scratch database created on that server for
+the run and dropped after it (pgvector must be installed there).
 
 nDCG@10 uses graded qrels as given (gain = relevance, discount log2(rank + 1)); the ideal DCG is
 computed from all judged-relevant documents of the query, not from the retrieved ones. Only queries
@@ -19,12 +24,16 @@ with at least one relevant judgment are scored (the BEIR convention).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import math
+import os
 import sys
 import tempfile
 import time
+import uuid
 from collections import defaultdict
+from collections.abc import Iterator
 from pathlib import Path
 
 from dailypapers.search.documents import SearchDocument
@@ -91,6 +100,49 @@ def evaluate(runs: dict[str, list[str]], qrels: dict[str, dict[str, int]]) -> tu
     return ndcg, recall
 
 
+@contextlib.contextmanager
+def postgres_engine(url: str, needs_vectors: bool) -> Iterator[SearchEngine]:
+    """The product's PostgreSQL indexes in a scratch database on the server of ``url``."""
+    import psycopg
+
+    scratch = f"dp_search_quality_{uuid.uuid4().hex[:8]}"
+    base, _, _ = url.rpartition("/")
+    with psycopg.connect(url, autocommit=True) as admin:
+        admin.execute(f"CREATE DATABASE {scratch}")
+    try:
+        os.environ["DAILYPAPERS_DATABASE_URL"] = f"{base}/{scratch}"
+        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dailypapers.settings")
+        import django
+
+        django.setup()
+        from django.db import connection
+
+        from dailypapers.search.postgres_index import (
+            PgvectorVectorIndex,
+            PostgresKeywordIndex,
+            ensure_postgres_tables,
+        )
+
+        if not ensure_postgres_tables(connection):
+            raise SystemExit(f"pgvector is not installed on {base}: `make pgvector` installs it")
+        vectors = PgvectorVectorIndex() if needs_vectors else None
+        try:
+            yield SearchEngine(PostgresKeywordIndex(), vectors)
+        finally:
+            connection.close()
+    finally:
+        with psycopg.connect(url, autocommit=True) as admin:
+            admin.execute(f"DROP DATABASE IF EXISTS {scratch} WITH (FORCE)")
+
+
+@contextlib.contextmanager
+def tantivy_engine(needs_vectors: bool) -> Iterator[SearchEngine]:
+    with tempfile.TemporaryDirectory(prefix="dp-search-quality-") as tmp:
+        keyword = TantivyKeywordIndex(Path(tmp) / "keyword")
+        vectors = HnswVectorIndex(Path(tmp) / "vectors") if needs_vectors else None
+        yield SearchEngine(keyword, vectors)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -104,7 +156,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--sweep", action="store_true", help="grid over title boost and fusion settings"
     )
+    parser.add_argument(
+        "--backend",
+        choices=["tantivy", "postgres"],
+        default="tantivy",
+        help="the SQLite install's indexes (tantivy + HNSW, default) or PostgreSQL's (+ pgvector)",
+    )
+    parser.add_argument(
+        "--database",
+        default="postgresql://root@127.0.0.1:5432/test",
+        help="for --backend postgres: a database URL on the server to use (a scratch database is "
+        "created beside it and dropped after the run)",
+    )
     args = parser.parse_args(argv)
+    if args.sweep and args.backend != "tantivy":
+        parser.error("--sweep tunes the tantivy backend only")
 
     qrels_path = args.folder / "qrels" / f"{args.split}.tsv"
     for needed in (args.folder / "corpus.jsonl", args.folder / "queries.jsonl", qrels_path):
@@ -116,13 +182,17 @@ def main(argv: list[str] | None = None) -> int:
     key_of = {doc.doc_id: doc.key for doc in documents}
     needs_vectors = args.mode != "bm25" or args.sweep
     print(
-        f"corpus {len(documents):,} documents, {len(qrels):,} judged queries ({args.split}), mode {args.mode}"
+        f"corpus {len(documents):,} documents, {len(qrels):,} judged queries ({args.split}), "
+        f"mode {args.mode}, backend {args.backend}"
     )
 
-    with tempfile.TemporaryDirectory(prefix="dp-search-quality-") as tmp:
-        keyword = TantivyKeywordIndex(Path(tmp) / "keyword")
-        vectors = HnswVectorIndex(Path(tmp) / "vectors") if needs_vectors else None
-        engine = SearchEngine(keyword, vectors)
+    engines = (
+        postgres_engine(args.database, needs_vectors)
+        if args.backend == "postgres"
+        else tantivy_engine(needs_vectors)
+    )
+    with engines as engine:
+        keyword, vectors = engine.keyword, engine.vectors
         started = time.perf_counter()
         engine.keyword.upsert(documents)
         engine.keyword.commit()
