@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 from django.core.management import call_command
+from django.core.management.base import CommandError
 from django.test import Client
 
 from dailypapers.digests.models import Digest, Subscriber
@@ -218,3 +219,50 @@ def test_send_command_prints_a_summary(day_papers, scripted_smtp, capsys):
     err = capsys.readouterr().err
     assert "1 sent, 0 failed" in err
     assert len(scripted_smtp.received) == 1
+
+
+def test_a_server_that_keeps_failing_stops_the_run_and_the_rest_waits(day_papers, scripted_smtp):
+    readers = [make_subscriber(f"r{i}@example.org") for i in range(5)]
+    for reader in readers:
+        scripted_smtp.rcpt_replies[reader.email] = ["421 overloaded"] * 4
+    report = run()
+    assert report.sent.failed == 3 and report.sent.sent == 0
+    assert "3 digests in a row failed temporarily" in report.sent.stopped
+    assert sorted(Digest.objects.values_list("status", flat=True)) == [
+        "failed",
+        "failed",
+        "failed",
+        "pending",
+        "pending",
+    ]
+    scripted_smtp.rcpt_replies.clear()
+    again = send_digests(KEY, retry_delays=NO_WAIT)
+    assert again.sent == 5 and len(scripted_smtp.received) == 5
+
+
+def test_unreachable_server_fails_cleanly_and_loses_nothing(day_papers, settings):
+    from tests.conftest import free_port
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", free_port()  # nobody listens
+    make_subscriber()
+    report = run()
+    assert report.sent.failed == 1 and "ConnectionRefusedError" in report.sent.errors[0]
+    assert Digest.objects.get().status == "failed"
+
+
+def test_paper_hidden_after_composing_is_left_out(day_papers, scripted_smtp):
+    from dailypapers.digests.services.compose import compose_digests
+
+    make_subscriber()
+    compose_digests(PERIOD, [s.pk for s in Subscriber.objects.all()])
+    top = day_papers[0]
+    type(top).objects.filter(pk=top.pk).update(hidden=True)
+    send_digests(KEY, retry_delays=NO_WAIT)
+    assert top.title not in scripted_smtp.received[0].body("plain")
+    assert day_papers[1].title in scripted_smtp.received[0].body("plain")
+
+
+def test_preview_of_an_unknown_address_is_a_clear_error(day_papers):
+    with pytest.raises(CommandError, match="no subscriber with the address"):
+        call_command("digest", "preview", "--email", "nobody@example.org")

@@ -252,3 +252,17 @@ def test_digest_pages_keep_the_strict_csp(client, day_papers):
         assert response.status_code in {200, 400}, path
         assert "unsafe-inline" not in response["Content-Security-Policy"]
         assert not INLINE.search(response.content.decode()), path
+
+
+def test_admin_lists_subscribers_and_a_read_only_outbox(admin_client, day_papers, scripted_smtp):
+    from dailypapers.digests.services.runs import run_digests
+    from dailypapers.papers.queries import period_of
+
+    from .conftest import DAY
+
+    make_subscriber()
+    run_digests("daily", period=period_of("day", DAY))
+    assert b"reader@example.org" in admin_client.get("/admin/digests/subscriber/").content
+    page = admin_client.get("/admin/digests/digest/")
+    assert page.status_code == 200 and b"day:2025-03-14" in page.content
+    assert admin_client.get("/admin/digests/digest/add/").status_code == 403

@@ -78,7 +78,10 @@ def get_papers_for(paper_ids: Sequence[int]) -> dict[int, Paper]:
     authorships = Prefetch(
         "authorships", queryset=PaperAuthor.objects.select_related("author").order_by("position")
     )
-    papers = Paper.objects.filter(pk__in=list(paper_ids)).prefetch_related(authorships)
+    # A paper moderators hid after the digest was composed is left out of it.
+    papers = Paper.objects.filter(pk__in=list(paper_ids), hidden=False).prefetch_related(
+        authorships
+    )
     return {paper.pk: paper for paper in papers}
 
 

@@ -15,7 +15,10 @@ Failures
 --------
 * Temporary (4xx replies, a dropped connection, a timeout): the connection is reopened and the
   message retried after ``retry_delays`` (backoff); still failing, the digest is marked
-  ``failed`` and the next run tries again. The run goes on with the next digest.
+  ``failed`` and the next run tries again. The run goes on with the next digest, unless
+  ``FAILED_IN_A_ROW`` digests in a row failed so: the server is down or throttling us, and
+  trying every remaining reader for half a minute each would help no one. The run stops, the
+  rest stays ``pending`` for the next run, and the report says why.
 * Permanent refusal of the address (5xx on RCPT or DATA): the digest is marked ``refused`` and
   never retried, the subscriber's ``bounces`` counter goes up (a delivered digest resets it), and
   after ``DAILYPAPERS_DIGEST_MAX_BOUNCES`` refusals in a row the subscriber is ``paused``.
@@ -49,6 +52,7 @@ from dailypapers.digests.services.subscriptions import (
 from dailypapers.papers.models import Paper
 
 RETRY_DELAYS = (2.0, 10.0, 30.0)  # seconds before the 2nd, 3rd and 4th try of one message
+FAILED_IN_A_ROW = 3  # temporary failures in a row that stop the run (the server is unwell)
 BATCH = 200  # digests loaded (with their papers) at a time
 
 Progress = Callable[[str, int, int | None], None]
@@ -69,6 +73,8 @@ class SendReport:
     retries: int = 0
     seconds: float = 0.0
     errors: list[str] = field(default_factory=list)
+    stopped: str = ""
+    """Why the run stopped before the end of the outbox ("" when it did not)."""
 
     def summary(self) -> str:
         rate = self.sent / self.seconds if self.seconds > 0 else 0.0
@@ -77,6 +83,7 @@ class SendReport:
             f"{self.refused} refused, {self.skipped} skipped (no longer subscribed), "
             f"{self.paused} subscribers paused; {self.retries} retries; "
             f"{self.seconds:.1f} s ({rate:.0f} messages/s)"
+            + (f"; stopped early: {self.stopped}" if self.stopped else "")
         )
 
 
@@ -128,6 +135,7 @@ class _Sender:
         self.report = report
         self.retry_delays = list(retry_delays)
         self.connection = get_connection(fail_silently=False)
+        self.failed_in_a_row = 0
 
     def close(self) -> None:
         # A broken connection may fail to close; it is dropped either way.
@@ -176,6 +184,7 @@ class _Sender:
         if digest.subscriber.bounces:
             Subscriber.objects.filter(pk=digest.subscriber_id).update(bounces=0)
         self.report.sent += 1
+        self.failed_in_a_row = 0
 
     def _failed(self, digest: Digest, attempts: int, error: BaseException) -> None:
         Digest.objects.filter(pk=digest.pk).update(
@@ -185,6 +194,12 @@ class _Sender:
         )
         self.report.failed += 1
         self.report.errors.append(f"{digest.subscriber.email}: {_describe(error)}")
+        self.failed_in_a_row += 1
+        if self.failed_in_a_row >= FAILED_IN_A_ROW:
+            self.report.stopped = (
+                f"{self.failed_in_a_row} digests in a row failed temporarily (last: "
+                f"{_describe(error)}); the rest stays pending for the next run"
+            )
 
     def _refused(self, digest: Digest, attempts: int, error: BaseException) -> None:
         Digest.objects.filter(pk=digest.pk).update(
@@ -239,6 +254,10 @@ def send_digests(
                 _send_one(sender, digest, papers, period.label, report)
                 if progress:
                     progress("send", 1, None)
+                if report.stopped:
+                    break
+            if report.stopped:
+                break
     finally:
         sender.close()
     report.seconds = time.perf_counter() - started

@@ -160,6 +160,8 @@ class Command(BaseCommand):
         if report.sent is not None:
             for line in report.sent.errors[:20]:
                 console.print(f"  {line}", markup=False)
+            if report.sent.stopped:
+                raise CommandError(f"stopped early: {report.sent.stopped}")
             if report.sent.failed:
                 raise CommandError(
                     f"{report.sent.failed} digests could not be sent now; run again to retry them"
