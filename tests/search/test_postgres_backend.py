@@ -155,3 +155,42 @@ def test_postgres_backend_on_sqlite_is_refused_with_a_clear_error(settings):
 
     with pytest.raises(ImproperlyConfigured, match="needs a PostgreSQL database"):
         search_backend()
+
+
+def test_a_rare_word_outweighs_a_frequent_one(engine):
+    from tests.search.conftest import doc
+
+    common = [doc(100 + i, f"A model of things {i}", "model model") for i in range(12)]
+    rare = doc(200, "Zebrafish development", "Zebrafish embryos under the microscope.")
+    engine.index([*common, rare], np.ones((13, 384), np.float32))
+    engine.commit()
+
+    hits = engine.search(parse_query("model zebrafish"), mode="bm25").hits
+
+    assert hits[0].doc_id == 200
+
+
+def test_term_statistics_follow_the_documents(engine):
+    from tests.search.conftest import doc
+
+    def state() -> tuple[int, int]:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT documents, changed FROM search_pgtermstate")
+            return cursor.fetchone()
+
+    def documents_with(lexeme: str) -> int:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT documents FROM search_pgterm WHERE lexeme = %s", [lexeme])
+            row = cursor.fetchone()
+            return row[0] if row else 0
+
+    assert state() == (5, 0)
+    engine.index([doc(9, "Quantum annealing", "annealing of spin glasses")], np.ones((1, 384)))
+    engine.commit()  # one change in six documents is more than 2%: rebuilt
+
+    assert state() == (6, 0) and documents_with("anneal") == 1
+    engine.delete([9])
+    engine.commit()
+    assert state() == (5, 0) and documents_with("anneal") == 0
+    engine.keyword.clear()
+    assert engine.search(parse_query("attention"), mode="bm25").hits == []
