@@ -494,3 +494,27 @@ def test_staff_outside_the_group_get_no_moderation_actions(client):
     assert client.get("/admin/papers/paper/").status_code == 403
     admin_action(client, "papers/paper", "hide_papers", [paper.pk])
     assert not Paper.objects.get(pk=paper.pk).hidden
+
+
+def test_a_moderator_sees_who_submitted_what_but_cannot_change_it(client):
+    from dailypapers.community.models import Submission
+
+    submitter = make_user("submitter")
+    submission = Submission.objects.create(
+        user=submitter, paper=make_paper(), github_repo="https://github.com/a/b"
+    )
+    client.force_login(make_moderator())
+
+    listing = client.get("/admin/community/submission/")
+    detail = client.get(f"/admin/community/submission/{submission.pk}/change/")
+    post = client.post(
+        f"/admin/community/submission/{submission.pk}/change/",
+        {"github_repo": "https://github.com/evil/x"},
+    )
+
+    assert listing.status_code == 200 and "submitter" in listing.content.decode()
+    assert detail.status_code == 200
+    assert post.status_code == 403
+    assert Submission.objects.get(pk=submission.pk).github_repo == "https://github.com/a/b"
+    client.force_login(make_user("plain-member"))
+    assert client.get("/admin/community/submission/").status_code == 302  # to the admin login

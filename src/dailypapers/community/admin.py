@@ -1,4 +1,5 @@
-"""Django admin for the community's moderation: comments (hide and show them again).
+"""Django admin for the community's moderation: comments (hide and show them again), and who
+submitted which paper (read-only: a submission is a record of what someone sent).
 
 Moderators see every comment, can search and filter them, and hide or show them with the actions
 (``services.comments.set_comments_hidden``, which keeps the papers' comment counts right). Nobody
@@ -12,7 +13,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from dailypapers.accounts.permissions import is_moderator
-from dailypapers.community.models import Comment
+from dailypapers.community.models import Comment, Submission
 from dailypapers.community.services.comments import set_comments_hidden
 
 
@@ -57,3 +58,30 @@ class CommentAdmin(admin.ModelAdmin):
     def show_comments(self, request: HttpRequest, queryset: QuerySet[Comment]) -> None:
         changed = set_comments_hidden(request.user, queryset.values_list("pk", flat=True), False)
         self.message_user(request, f"{changed} comment(s) shown again.")
+
+
+@admin.register(Submission)
+class SubmissionAdmin(admin.ModelAdmin):
+    list_display = ("pk", "paper", "user", "created", "organization", "github_repo")
+    search_fields = ("user__username", "paper__arxiv_id", "paper__title")
+    list_select_related = ("paper", "user")
+    readonly_fields = (
+        "paper",
+        "user",
+        "created",
+        "organization",
+        "github_repo",
+        "project_page",
+    )
+    date_hierarchy = "created"
+    list_per_page = 50
+    show_full_result_count = False
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False  # read-only; a wrong link is mended on the paper
+
+    def has_view_permission(self, request: HttpRequest, obj=None) -> bool:
+        return is_moderator(request.user) or super().has_view_permission(request, obj)
