@@ -42,6 +42,8 @@ def test_digest_is_multipart_with_picks_reasons_and_absolute_links(day_papers, s
     assert paper_url in text and f'href="{paper_url}"' in html
     assert "<table" in html and "<script" not in html and "<img" not in html
     assert message["Message-ID"] == Digest.objects.get().message_id
+    assert mail.subject.strip().startswith("Daily Papers · Mar 14, 2025: trending papers and ")
+    assert mail.subject.endswith(" picked for you")
 
 
 def test_digest_has_one_click_unsubscribe_headers_that_work(day_papers, scripted_smtp):

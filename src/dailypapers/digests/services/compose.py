@@ -20,7 +20,10 @@ mostly not be among. So the composition is turned around, with the engine's own 
    ``search.query.parse_query`` and ranked once, when the first chunk of readers needing it
    is composed:
    * lexical: ``engine.keyword.search`` (BM25 with stemming, the very call ``search()`` makes),
-     restricted by a publication-date filter to the period's papers' range, then to the period;
+     restricted by a publication-date filter to the period's papers' range, then to the period.
+     The index has no "only these ids" filter, so the first ``LEXICAL_DEPTH`` (1,000) hits in
+     that date range are read: when more papers of those dates match an interest, the period's
+     papers beyond that depth keep only their semantic score;
    * semantic: the distinct texts are embedded in one bulk call of the site's embedder, and
      cosine similarity against the period's matrix is one matrix product; neighbours below the
      engine's ``min_semantic_score`` are dropped, as in ``search()``;
