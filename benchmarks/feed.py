@@ -1,6 +1,6 @@
 """Requests/s and p99 latency of the day page and of /api/daily_papers under wrk, with the demo data.
 
-    python benchmarks/feed.py [--data-dir DIR] [--duration 15] [--connections 16] [--workers N]
+    .venv/bin/python benchmarks/feed.py [--data-dir DIR] [--duration 15] [--connections 16] [--workers N]
 
 Builds (or reuses) a SQLite database holding the demo corpus (the real HF daily-papers files in
 ../shared/data), serves it with gunicorn exactly as ``dailypapers serve`` does, warms the cache, and
@@ -20,6 +20,8 @@ import sys
 import time
 import urllib.request
 from pathlib import Path
+
+from dailypapers.web.management.commands.serve import gunicorn_argv
 
 ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
@@ -87,20 +89,12 @@ def main() -> None:
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     server = subprocess.Popen(
-        [
-            str(VENV_BIN / "gunicorn"),
-            "dailypapers.wsgi",
-            "-b",
-            f"127.0.0.1:{port}",
-            "-w",
-            str(args.workers),
-            "--access-logfile",
-            "/dev/null",
-            "--log-level",
-            "warning",
-        ],
+        # The very command line of `dailypapers serve` (access log included), its output dropped.
+        gunicorn_argv(host="127.0.0.1", port=port, workers=args.workers, timeout=30),
         env=env,
         cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     try:
         day = (

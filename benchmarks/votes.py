@@ -1,7 +1,7 @@
 """Votes/s through the HTTP endpoint under wrk, and the trending recompute time for 1M votes.
 
-    nice python benchmarks/votes.py [--duration 15] [--connections 16] [--workers N] [--users 200]
-    nice python benchmarks/votes.py --only http        # or: --only trending
+    nice .venv/bin/python benchmarks/votes.py [--duration 15] [--connections 16] [--workers N] [--users 200]
+    nice .venv/bin/python benchmarks/votes.py --only http        # or: --only trending
 
 1. votes/s: a SQLite database with 2,000 papers and ``--users`` signed-in users (sessions made as
    a login makes them; each user's CSRF token read from a paper page, as a browser gets it), served
@@ -29,6 +29,8 @@ import tempfile
 import time
 import urllib.request
 from pathlib import Path
+
+from dailypapers.web.management.commands.serve import gunicorn_argv
 
 ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
@@ -163,20 +165,12 @@ def http_part(args: argparse.Namespace) -> None:
     base = f"http://127.0.0.1:{port}"
     env = dict(os.environ)
     server = subprocess.Popen(
-        [
-            str(VENV_BIN / "gunicorn"),
-            "dailypapers.wsgi",
-            "-b",
-            f"127.0.0.1:{port}",
-            "-w",
-            str(args.workers),
-            "--access-logfile",
-            "/dev/null",
-            "--log-level",
-            "warning",
-        ],
+        # The very command line of `dailypapers serve` (access log included), its output dropped.
+        gunicorn_argv(host="127.0.0.1", port=port, workers=args.workers, timeout=30),
         env=env,
         cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     work = Path(tempfile.mkdtemp(prefix="dp-bench-votes-"))
     try:
