@@ -66,31 +66,57 @@ def send_confirmation_email(to: str, url: str, *, valid_for: dt.timedelta) -> No
 
 
 @dataclass(frozen=True)
-class DigestEntry:
-    """One paper as a digest shows it: every field already cleaned (plain text)."""
+class PaperShown:
+    """A paper as every digest shows it: fields cleaned (plain text), absolute URL. Built once
+    per paper for a whole run, not once per message."""
 
     title: str
     url: str
     authors: str
     summary: str
+
+
+@dataclass(frozen=True)
+class DigestEntry:
+    """One paper in one reader's digest: the paper, why it was picked, their own links."""
+
+    paper: PaperShown
     reason: str
     not_interested_url: str
 
+    # The templates read these names.
+    @property
+    def title(self) -> str:
+        return self.paper.title
 
-def entry(paper, *, reason: str, not_interested_url: str) -> DigestEntry:
+    @property
+    def url(self) -> str:
+        return self.paper.url
+
+    @property
+    def authors(self) -> str:
+        return self.paper.authors
+
+    @property
+    def summary(self) -> str:
+        return self.paper.summary
+
+
+def paper_shown(paper) -> PaperShown:
     names = [a.author.name for a in paper.authorships.all() if not a.hidden]
-    summary = clean(paper.ai_summary or paper.abstract, 100_000)
-    summary = " ".join(summary.split())
+    summary = " ".join(clean(paper.ai_summary or paper.abstract, 100_000).split())
     if len(summary) > SUMMARY_CHARS:
         summary = summary[: SUMMARY_CHARS - 1].rstrip() + "…"
-    return DigestEntry(
+    return PaperShown(
         title=" ".join(clean(paper.title, TITLE_CHARS).split()),
         url=settings.SITE_URL + paper.get_absolute_url(),
         authors=authors_line(names),
         summary=summary,
-        reason=clean(reason, 300),
-        not_interested_url=not_interested_url,
     )
+
+
+def entry(shown: PaperShown, *, reason: str, not_interested_url: str) -> DigestEntry:
+    return DigestEntry(shown, clean(reason, 300), not_interested_url)
 
 
 def unsubscribe_mailto() -> str:
@@ -122,6 +148,7 @@ def build_digest_message(
         "frequency": frequency,
         "top": top,
         "picks": picks,
+        "sections": [(h, e) for h, e in (("Trending", top), ("Picked for you", picks)) if e],
         "preferences_url": preferences_url,
         "unsubscribe_url": unsubscribe_url,
     }

@@ -94,19 +94,24 @@ def render_digest(
     *,
     period_label: str,
     message_id: str,
+    shown: dict[int, emails.PaperShown] | None = None,
 ) -> EmailMultiAlternatives:
+    """The message for one recorded digest; ``shown`` caches each paper's cleaned fields."""
+    shown = {} if shown is None else shown
     top: list[emails.DigestEntry] = []
     picks: list[emails.DigestEntry] = []
     for item in items:
         paper = papers.get(item["paper"])
-        if paper is None:  # deleted since composing: leave it out
+        if paper is None:  # deleted or hidden since composing: leave it out
             continue
-        shown = emails.entry(
-            paper,
+        if paper.pk not in shown:
+            shown[paper.pk] = emails.paper_shown(paper)
+        line = emails.entry(
+            shown[paper.pk],
             reason=item.get("reason", ""),
             not_interested_url=not_interested_url(subscriber, paper.pk),
         )
-        (top if item["section"] == "top" else picks).append(shown)
+        (top if item["section"] == "top" else picks).append(line)
     return emails.build_digest_message(
         to=subscriber.email,
         period_label=period_label,
@@ -238,6 +243,8 @@ def send_digests(
     if progress:
         progress("send", 0, len(ids))
     sender = _Sender(report, retry_delays)
+    papers: dict[int, Paper] = {}
+    shown: dict[int, emails.PaperShown] = {}
     try:
         for start in range(0, len(ids), BATCH):
             batch = list(
@@ -248,10 +255,11 @@ def send_digests(
                 .select_related("subscriber")
                 .order_by("pk")
             )
-            paper_ids = {item["paper"] for digest in batch for item in digest.items}
-            papers = get_papers_for(sorted(paper_ids))
+            # A period's digests share their papers: each is loaded and cleaned once per run.
+            missing = {item["paper"] for digest in batch for item in digest.items} - papers.keys()
+            papers.update(get_papers_for(sorted(missing)))
             for digest in batch:
-                _send_one(sender, digest, papers, period.label, report)
+                _send_one(sender, digest, papers, shown, period.label, report)
                 if progress:
                     progress("send", 1, None)
                 if report.stopped:
@@ -265,7 +273,12 @@ def send_digests(
 
 
 def _send_one(
-    sender: _Sender, digest: Digest, papers: dict[int, Paper], label: str, report: SendReport
+    sender: _Sender,
+    digest: Digest,
+    papers: dict[int, Paper],
+    shown: dict[int, emails.PaperShown],
+    label: str,
+    report: SendReport,
 ) -> None:
     subscriber = digest.subscriber
     if subscriber.status != Subscriber.Status.ACTIVE:
@@ -277,7 +290,12 @@ def _send_one(
         return
     try:
         message = render_digest(
-            subscriber, digest.items, papers, period_label=label, message_id=digest.message_id
+            subscriber,
+            digest.items,
+            papers,
+            period_label=label,
+            message_id=digest.message_id,
+            shown=shown,
         )
     except ValueError as error:
         Digest.objects.filter(pk=digest.pk).update(
