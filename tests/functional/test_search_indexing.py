@@ -174,3 +174,32 @@ def test_the_daily_update_drops_deleted_papers_and_adds_missed_ones(huey):
     assert search("coral reef", mode="bm25").total == 0
     assert search("desert ants").hits[0].paper.title.startswith("Missed By The Queue")
     assert services.index_status().consistent
+
+
+def test_votes_and_comments_queue_no_indexing_but_an_edit_does(search_dir, monkeypatch):
+    from django.contrib.auth import get_user_model
+    from huey.contrib.djhuey import HUEY
+
+    from dailypapers.community.services.comments import post_comment
+    from dailypapers.community.services.votes import upvote_paper
+
+    import_records([paper_record(arxiv_id="2503.20021")])
+    paper = Paper.objects.get(arxiv_id="2503.20021")
+    voter = get_user_model().objects.create_user("voter", password=None)
+    monkeypatch.setattr(HUEY, "immediate", False)
+    HUEY.flush()
+
+    def indexing_jobs() -> list:
+        return [task for task in HUEY.pending() if task.name.endswith("index_changed_papers")]
+
+    try:
+        upvote_paper(voter.pk, paper.pk)
+        post_comment(voter, paper.pk, "A comment.")
+        after_community = indexing_jobs()
+        import_records([paper_record(arxiv_id="2503.20021", title="A New Title", version=2)])
+        after_edit = indexing_jobs()
+    finally:
+        HUEY.flush()
+
+    assert after_community == []  # counts changed, not what search holds
+    assert [job.args for job in after_edit] == [([paper.pk],)]

@@ -1,7 +1,9 @@
 """``papers_changed``: sent after a transaction that created or changed papers has committed.
 
 Receivers (the search indexer, the feed cache) get the primary keys; they never see a paper that
-a rolled-back transaction wrote.
+a rolled-back transaction wrote. ``text_changed`` says whether what search indexes (title, abstract,
+authors, organization, categories, dates, links) may have changed: a vote or a comment changes
+counts only, so the feed caches are renewed but no indexing job is queued.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from django.core.cache import cache
 from django.db import transaction
 from django.dispatch import Signal
 
-papers_changed = Signal()  # sender=None, paper_ids=list[int]
+papers_changed = Signal()  # sender=None, paper_ids=list[int], text_changed=bool
 
 FEED_GENERATION_KEY = "feed-generation"
 
@@ -55,11 +57,11 @@ def _bump_feed_generation() -> None:
         cache.set(FEED_GENERATION_KEY, 2, timeout=None)
 
 
-def announce_papers_changed(paper_ids: Iterable[int]) -> None:
+def announce_papers_changed(paper_ids: Iterable[int], *, text_changed: bool = True) -> None:
     ids = list(paper_ids)
 
     def send() -> None:
         _bump_feed_generation()
-        papers_changed.send(sender=None, paper_ids=ids)
+        papers_changed.send(sender=None, paper_ids=ids, text_changed=text_changed)
 
     transaction.on_commit(send)

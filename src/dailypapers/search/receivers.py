@@ -25,7 +25,11 @@ IDS_PER_JOB = 1000
 
 
 @receiver(papers_changed, dispatch_uid="search.index_changed_papers")
-def enqueue_indexing(sender: object, paper_ids: Iterable[int], **kwargs: object) -> None:
+def enqueue_indexing(
+    sender: object, paper_ids: Iterable[int], text_changed: bool = True, **kwargs: object
+) -> None:
+    if not text_changed:  # counts only (a vote, a comment): nothing search holds has changed
+        return
     from dailypapers.search.tasks import index_changed_papers
 
     ids = sorted({int(pk) for pk in paper_ids})

@@ -102,7 +102,7 @@ def post_comment(user, paper_id: int, body: str, *, parent_id: int | None = None
             body_html=render_comment(text),
         )
         recount_comments([paper.pk])
-        announce_papers_changed([paper.pk])
+        announce_papers_changed([paper.pk], text_changed=False)
     return comment
 
 
@@ -119,7 +119,7 @@ def edit_comment(user, comment_id: int, body: str) -> Comment:
             comment.body_html = render_comment(text)
             comment.edited_at = timezone.now()
             comment.save(update_fields=["body", "body_html", "edited_at"])
-            announce_papers_changed([comment.paper_id])
+            announce_papers_changed([comment.paper_id], text_changed=False)
     return comment
 
 
@@ -135,7 +135,7 @@ def delete_comment(user, comment_id: int) -> Comment:
         comment.edited_at = timezone.now()
         comment.save(update_fields=["deleted", "body", "body_html", "edited_at"])
         recount_comments([comment.paper_id])
-        announce_papers_changed([comment.paper_id])
+        announce_papers_changed([comment.paper_id], text_changed=False)
     return comment
 
 
@@ -153,7 +153,7 @@ def set_comments_hidden(moderator, comment_ids: Iterable[int], hidden: bool) -> 
         changed = Comment.objects.filter(pk__in=ids).exclude(hidden=hidden).update(hidden=hidden)
         if changed:
             recount_comments(paper_ids)
-            announce_papers_changed(paper_ids)
+            announce_papers_changed(paper_ids, text_changed=False)
     return changed
 
 

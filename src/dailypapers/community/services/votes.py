@@ -79,7 +79,7 @@ def _set_vote(user_id: int, paper_id: int, voted: bool) -> VoteResult:
                 local_upvotes=F("local_upvotes") + step,
                 upvotes=F("imported_upvotes") + F("local_upvotes") + step,
             )
-            announce_papers_changed([paper_id])
+            announce_papers_changed([paper_id], text_changed=False)
             _refresh_trending_after_commit(paper_id)
         upvotes = Paper.objects.values_list("upvotes", flat=True).get(pk=paper_id)
     return VoteResult(paper_id=paper_id, voted=voted, changed=changed, upvotes=upvotes)
