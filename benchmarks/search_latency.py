@@ -3,12 +3,17 @@
     python benchmarks/search_latency.py                      # the 74,728 real papers
     python benchmarks/search_latency.py --docs 1000000       # scaled (see below); long build
     python benchmarks/search_latency.py --queries 300        # fewer timed queries
+    python benchmarks/search_latency.py --backend postgres   # PostgreSQL tables + pgvector
 
 What is timed: ``SearchEngine.search(parse_query(q), limit=20, mode="hybrid")``, the product's
 path: query parsing, the query embedding (one MiniLM run; every query is distinct, so the
 engine's small query cache never hits), BM25 in tantivy, the HNSW neighbours, fusion. A second
 figure adds the highlighted title and snippet of the 20 hits. Not timed: loading the 20 papers
 from the database (two indexed queries in the product).
+
+``--backend postgres`` builds the PostgreSQL backend (``PostgresKeywordIndex``,
+``PgvectorVectorIndex``) in a scratch database on the server of ``--database`` instead, dropped
+after the run; the serving child connects to it.
 
 The search runs in a fresh child process that opens the indexes the parent built, so its peak RSS
 is that of a serving process, not of the build.
@@ -28,6 +33,7 @@ Honest scaling:
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import random
@@ -49,6 +55,7 @@ from dailypapers.search.tantivy_index import TantivyKeywordIndex
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from index_build import DEFAULT_CORPUS, load_documents  # noqa: E402
+from scratch_postgres import DEFAULT_URL, open_postgres_in_child, scratch_database  # noqa: E402
 
 # The issue's aims: (p50, p99) in ms at 75k papers and at 1M.
 TARGETS_MS = {75_000: (5.0, 25.0), 1_000_000: (10.0, 50.0)}
@@ -87,15 +94,28 @@ def mixed_vectors(base: np.ndarray, n: int, rng: np.random.Generator) -> np.ndar
     return (vectors / np.linalg.norm(vectors, axis=1, keepdims=True)).astype(np.float32)
 
 
-def build(folder: Path, documents: list[SearchDocument], total: int, sample: int) -> None:
+def open_indexes(folder: Path, backend: str):
+    """The (keyword, vector) index pair of the backend: files in ``folder``, or the tables."""
+    if backend == "postgres":
+        from dailypapers.search.postgres_index import PgvectorVectorIndex, PostgresKeywordIndex
+
+        return PostgresKeywordIndex(), PgvectorVectorIndex()
+    return TantivyKeywordIndex(folder / "keyword"), HnswVectorIndex(folder / "vectors")
+
+
+def build(
+    folder: Path, documents: list[SearchDocument], total: int, sample: int, backend: str
+) -> None:
     rng = random.Random(7)
-    keyword = TantivyKeywordIndex(folder / "keyword")
+    keyword, vectors = open_indexes(folder, backend)
     started = time.perf_counter()
     batch: list[SearchDocument] = []
     for doc in scaled_documents(documents, total, rng):
         batch.append(doc)
         if len(batch) == CHUNK:
             keyword.upsert(batch)
+            if backend == "postgres":  # the tables take one transaction per chunk
+                keyword.commit()
             batch = []
     keyword.upsert(batch)
     keyword.commit()
@@ -111,11 +131,12 @@ def build(folder: Path, documents: list[SearchDocument], total: int, sample: int
     )
 
     started = time.perf_counter()
-    vectors = HnswVectorIndex(folder / "vectors")
     generator = np.random.default_rng(11)
     for start in range(0, total, CHUNK):
         ids = list(range(start + 1, min(start + CHUNK, total) + 1))
         vectors.upsert(ids, mixed_vectors(base, len(ids), generator))
+        if backend == "postgres":
+            vectors.commit()
     vectors.commit()
     print(
         f"build: HNSW index of {len(vectors):,} vectors (mixed from the sample) in {time.perf_counter() - started:.1f} s"
@@ -131,11 +152,11 @@ def make_queries(documents: list[SearchDocument], count: int) -> list[str]:
     return list(queries)
 
 
-def serve(folder: Path, queries: list[str]) -> dict:
+def serve(folder: Path, queries: list[str], backend: str) -> dict:
     """Runs in the child: open the indexes, warm up, time every query."""
-    engine = SearchEngine(
-        TantivyKeywordIndex(folder / "keyword"), HnswVectorIndex(folder / "vectors")
-    )
+    if backend == "postgres":
+        open_postgres_in_child()
+    engine = SearchEngine(*open_indexes(folder, backend))
     for text in ["warm up", "graph neural networks", "diffusion models"]:
         engine.search(parse_query(text), limit=20)
     search_ms, with_highlight_ms, empty = [], [], 0
@@ -179,12 +200,16 @@ def main(argv: list[str] | None = None) -> int:
         "--sample", type=int, default=500, help="real abstracts embedded to derive vectors"
     )
     parser.add_argument("--queries", type=int, default=1000)
+    parser.add_argument("--backend", choices=["tantivy", "postgres"], default="tantivy")
+    parser.add_argument(
+        "--database", default=DEFAULT_URL, help="for --backend postgres: a database on the server"
+    )
     parser.add_argument("--serve", type=Path, help=argparse.SUPPRESS)  # internal: the child process
     args = parser.parse_args(argv)
 
     if args.serve:
         queries = json.loads(sys.stdin.read())
-        print(json.dumps(serve(args.serve, queries)))
+        print(json.dumps(serve(args.serve, queries, args.backend)))
         return 0
     if not args.corpus.is_file():
         parser.error(f"{args.corpus} not found (needs ../shared/data beside the checkout)")
@@ -193,13 +218,19 @@ def main(argv: list[str] | None = None) -> int:
     if total < len(documents):
         documents = documents[:total]
     print(
-        f"{total:,} documents ({len(documents):,} real); {os.cpu_count()} cores, load {os.getloadavg()[0]:.1f}"
+        f"{total:,} documents ({len(documents):,} real), backend {args.backend}; "
+        f"{os.cpu_count()} cores, load {os.getloadavg()[0]:.1f}"
     )
-    with tempfile.TemporaryDirectory(prefix="dp-search-latency-") as tmp:
-        build(Path(tmp), documents, total, args.sample)
+    database = (
+        scratch_database(args.database, "dp_search_latency")
+        if args.backend == "postgres"
+        else contextlib.nullcontext()
+    )
+    with database, tempfile.TemporaryDirectory(prefix="dp-search-latency-") as tmp:
+        build(Path(tmp), documents, total, args.sample, args.backend)
         queries = make_queries(documents, args.queries)
         child = subprocess.run(
-            [sys.executable, __file__, "--serve", tmp],
+            [sys.executable, __file__, "--serve", tmp, "--backend", args.backend],
             input=json.dumps(queries),
             capture_output=True,
             text=True,

@@ -27,11 +27,9 @@ import argparse
 import contextlib
 import json
 import math
-import os
 import sys
 import tempfile
 import time
-import uuid
 from collections import defaultdict
 from collections.abc import Iterator
 from pathlib import Path
@@ -42,6 +40,9 @@ from dailypapers.search.fusion import FusionConfig, fuse
 from dailypapers.search.hnsw_index import HnswVectorIndex
 from dailypapers.search.query import parse_query
 from dailypapers.search.tantivy_index import TantivyKeywordIndex
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from scratch_postgres import DEFAULT_URL, scratch_database  # noqa: E402
 
 DEPTH = 100
 
@@ -103,36 +104,11 @@ def evaluate(runs: dict[str, list[str]], qrels: dict[str, dict[str, int]]) -> tu
 @contextlib.contextmanager
 def postgres_engine(url: str, needs_vectors: bool) -> Iterator[SearchEngine]:
     """The product's PostgreSQL indexes in a scratch database on the server of ``url``."""
-    import psycopg
+    with scratch_database(url, "dp_search_quality"):
+        from dailypapers.search.postgres_index import PgvectorVectorIndex, PostgresKeywordIndex
 
-    scratch = f"dp_search_quality_{uuid.uuid4().hex[:8]}"
-    base, _, _ = url.rpartition("/")
-    with psycopg.connect(url, autocommit=True) as admin:
-        admin.execute(f"CREATE DATABASE {scratch}")
-    try:
-        os.environ["DAILYPAPERS_DATABASE_URL"] = f"{base}/{scratch}"
-        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dailypapers.settings")
-        import django
-
-        django.setup()
-        from django.db import connection
-
-        from dailypapers.search.postgres_index import (
-            PgvectorVectorIndex,
-            PostgresKeywordIndex,
-            ensure_postgres_tables,
-        )
-
-        if not ensure_postgres_tables(connection):
-            raise SystemExit(f"pgvector is not installed on {base}: `make pgvector` installs it")
         vectors = PgvectorVectorIndex() if needs_vectors else None
-        try:
-            yield SearchEngine(PostgresKeywordIndex(), vectors)
-        finally:
-            connection.close()
-    finally:
-        with psycopg.connect(url, autocommit=True) as admin:
-            admin.execute(f"DROP DATABASE IF EXISTS {scratch} WITH (FORCE)")
+        yield SearchEngine(PostgresKeywordIndex(), vectors)
 
 
 @contextlib.contextmanager
@@ -164,7 +140,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument(
         "--database",
-        default="postgresql://root@127.0.0.1:5432/test",
+        default=DEFAULT_URL,
         help="for --backend postgres: a database URL on the server to use (a scratch database is "
         "created beside it and dropped after the run)",
     )

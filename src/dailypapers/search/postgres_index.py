@@ -263,7 +263,7 @@ class PostgresKeywordIndex:
                 # A phrase in the title ranks first, as in the tantivy index.
                 score_sql += (
                     " + CASE WHEN numnode(phraseto_tsquery('english', %s)) > 0"
-                    " AND ts_filter(tsv, '{a}') @@ phraseto_tsquery('english', %s)"
+                    " AND ts_filter(matched_tsv, '{a}') @@ phraseto_tsquery('english', %s)"
                     " THEN 0.1 ELSE 0 END"
                 )
                 score_params = [*score_params, fold(phrase), fold(phrase)]
@@ -272,9 +272,14 @@ class PostgresKeywordIndex:
             "newest": "published DESC NULLS LAST, doc_id",
             "oldest": "published ASC NULLS FIRST, doc_id",
         }[sort]
+        # The score reads the tsvector once per word: the inner query hands it up detoasted
+        # (concatenation copies it; OFFSET 0 keeps the planner from folding the two levels
+        # together), so it is decompressed once per row, not once per word (~2x faster).
         sql = (
-            f"SELECT doc_id, {score_sql} AS score, count(*) OVER () FROM {self.table}"
-            f" WHERE {' AND '.join(where) or 'TRUE'} ORDER BY {order} LIMIT %s OFFSET %s"
+            f"SELECT doc_id, {score_sql} AS score, count(*) OVER () FROM"
+            f" (SELECT doc_id, published, tsv || ''::tsvector AS matched_tsv FROM {self.table}"
+            f" WHERE {' AND '.join(where) or 'TRUE'} OFFSET 0) AS matched"
+            f" ORDER BY {order} LIMIT %s OFFSET %s"
         )
         with connection.cursor() as cursor:
             cursor.execute(sql, [*score_params, *params, int(limit), int(offset)])
@@ -313,11 +318,12 @@ class PostgresKeywordIndex:
         """The relevance score's SQL: each word's ts_rank weighted by its idf."""
         weights = self._term_weights(query)
         if weights is None:  # statistics not built yet (no commit since an upgrade)
-            return f"ts_rank('{RANK_WEIGHTS}', tsv, {words_sql})", list(words_params)
+            return f"ts_rank('{RANK_WEIGHTS}', matched_tsv, {words_sql})", list(words_params)
         if not weights:
             return "0.0", []
         sql = " + ".join(
-            f"%s * ts_rank('{RANK_WEIGHTS}', tsv, quote_literal(%s)::tsquery)" for _ in weights
+            f"%s * ts_rank('{RANK_WEIGHTS}', matched_tsv, quote_literal(%s)::tsquery)"
+            for _ in weights
         )
         return f"({sql})", [value for lexeme, idf in weights for value in (idf, lexeme)]
 
