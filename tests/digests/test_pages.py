@@ -15,6 +15,7 @@ from django.urls import reverse
 from dailypapers.digests.models import Subscriber
 from dailypapers.digests.services import subscriptions
 from tests.accounts.conftest import PASSWORD, make_user
+from tests.factories import make_paper
 
 from .conftest import links_in, make_subscriber
 
@@ -266,3 +267,25 @@ def test_admin_lists_subscribers_and_a_read_only_outbox(admin_client, day_papers
     page = admin_client.get("/admin/digests/digest/")
     assert page.status_code == 200 and b"day:2025-03-14" in page.content
     assert admin_client.get("/admin/digests/digest/add/").status_code == 403
+
+
+def test_reader_can_replace_every_link_and_gets_a_new_one(client, post, smtp_server):
+    subscriber = make_subscriber()
+    old = subscriptions.manage_token(subscriber)
+    paper = make_paper(title="A paper")
+    old_not_interested = subscriptions.not_interested_token(subscriber, paper.pk)
+    assert (
+        client.get(reverse("digests.not_interested", args=[old_not_interested])).status_code == 200
+    )
+    page = client.get(reverse("digests.preferences", args=[old]))
+    assert b"Replace all my links" in page.content
+    assert client.get(reverse("digests.new_links", args=[old])).status_code == 405  # POST only
+    response = post(reverse("digests.new_links", args=[old]))
+    assert response.status_code == 200 and b"no longer work" in response.content
+    assert client.get(reverse("digests.preferences", args=[old])).status_code == 400
+    assert (
+        client.get(reverse("digests.not_interested", args=[old_not_interested])).status_code == 400
+    )
+    (mail,) = smtp_server.wait_for(1)
+    (link,) = [url for url in links_in(mail.body()) if "/digest/preferences/" in url]
+    assert client.get(link.removeprefix("http://127.0.0.1:8000")).status_code == 200

@@ -4,6 +4,7 @@ accounts feature's pattern).
 
 * ``send_confirmation_email``: the double opt-in link (sent after the transaction commits; a mail
   server that is down is logged, and the reader can ask again).
+* ``send_new_links_email``: a new preferences link after the reader revoked the old ones.
 * ``build_digest_message``: one digest, multipart, with RFC 8058 one-click unsubscribe headers.
   Sending is ``services.delivery``'s job (the outbox).
 
@@ -61,6 +62,19 @@ def send_confirmation_email(to: str, url: str, *, valid_for: dt.timedelta) -> No
             message.send()
         except (OSError, smtplib.SMTPException):
             logger.exception("could not send the digest confirmation to %s", to)
+
+    transaction.on_commit(deliver)
+
+
+def send_new_links_email(to: str, url: str) -> None:
+    """After ``revoke_links``: the one new preferences link (the old ones stopped working)."""
+    message = build_message("new-links", to, {"url": url})
+
+    def deliver() -> None:
+        try:
+            message.send()
+        except (OSError, smtplib.SMTPException):
+            logger.exception("could not send new digest links to %s", to)
 
     transaction.on_commit(deliver)
 

@@ -9,6 +9,11 @@ urlpatterns = [
     path("subscribe/sent", views.subscribe_sent, name="digests.subscribe_sent"),
     path("subscribe/confirm/<str:token>", views.confirm, name="digests.confirm"),
     path("digest/preferences/<str:token>", views.preferences, name="digests.preferences"),
+    path(
+        "digest/preferences/<str:token>/new-links",
+        views.new_links,
+        name="digests.new_links",
+    ),
     path("digest/unsubscribe/<str:token>", views.unsubscribe, name="digests.unsubscribe"),
     path(
         "digest/not-interested/<str:token>",

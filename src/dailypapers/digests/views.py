@@ -15,7 +15,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
 from dailypapers.digests.forms import PreferencesForm, SubscribeForm
 from dailypapers.digests.models import Subscriber
@@ -106,6 +106,16 @@ def preferences(request: HttpRequest, token: str) -> HttpResponse:
         return redirect("digests.preferences", token)
     context = {"form": form, "subscriber": subscriber, "token": token}
     return render(request, "digests/preferences.html", context)
+
+
+@require_POST
+def new_links(request: HttpRequest, token: str) -> HttpResponse:
+    """Revoke every link sent so far and email a new preferences link (CSRF protected)."""
+    subscriber = subscriptions.subscriber_for_token(token)
+    if subscriber is None:
+        return _problem(request, "invalid", 400)
+    subscriptions.revoke_links(subscriber, send_new=True)
+    return render(request, "digests/links_reset.html")
 
 
 @csrf_exempt  # RFC 8058 one-click: the signed token is the credential (see the module docstring)

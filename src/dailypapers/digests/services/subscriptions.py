@@ -28,6 +28,7 @@ from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 
@@ -233,10 +234,13 @@ def unsubscribe(subscriber: Subscriber) -> None:
     ).update(status=Subscriber.Status.UNSUBSCRIBED, unsubscribed_at=timezone.now())
 
 
-def revoke_links(subscriber: Subscriber) -> None:
-    """Every preferences, unsubscribe and "not interested" link sent so far stops working."""
-    Subscriber.objects.filter(pk=subscriber.pk).update(link_version=subscriber.link_version + 1)
+def revoke_links(subscriber: Subscriber, *, send_new: bool = False) -> None:
+    """Every preferences, unsubscribe and "not interested" link sent so far stops working (a
+    digest was forwarded, say); with ``send_new``, the new preferences link is emailed."""
+    Subscriber.objects.filter(pk=subscriber.pk).update(link_version=F("link_version") + 1)
     subscriber.refresh_from_db(fields=["link_version"])
+    if send_new:
+        emails.send_new_links_email(subscriber.email, preferences_url(subscriber))
 
 
 def mark_not_interested(subscriber: Subscriber, paper: Paper) -> bool:
