@@ -35,6 +35,7 @@ import json
 import os
 import random
 import re
+import shutil
 import sys
 import tempfile
 import time
@@ -308,6 +309,8 @@ def main(argv: list[str] | None = None) -> int:
         f"{elapsed:.1f} s (aim <= {AIM_SECONDS:.0f} s); papers, vectors and due readers "
         f"{prepared:.1f} s, interests + readers + outbox {elapsed - prepared:.1f} s"
     )
+    if args.data_dir is None:
+        shutil.rmtree(data_dir, ignore_errors=True)
     return 0 if elapsed <= AIM_SECONDS else 1
 
 

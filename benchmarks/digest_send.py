@@ -23,6 +23,7 @@ import argparse
 import datetime as dt
 import os
 import random
+import shutil
 import signal
 import socket
 import subprocess
@@ -139,6 +140,7 @@ def main(argv: list[str] | None = None) -> int:
         f"(aim >= {AIM:.0f}); the SMTP server received {received:,}; the sender used "
         f"{cpu:.1f} CPU-s ({1000 * cpu / max(report.sent, 1):.1f} ms per message)"
     )
+    shutil.rmtree(data_dir, ignore_errors=True)
     ok = received == report.sent == args.readers and rate >= AIM
     return 0 if ok else 1
 
