@@ -249,8 +249,9 @@ class PostgresKeywordIndex:
             return KeywordHits([], 0)
         where, params = self._constraints(query, filters)
         words_sql, words_params = self._words(query)
+        score_params: list = []
         if query.is_empty and not filters.is_empty:
-            score_sql, score_params = "0.0", []
+            score_sql = "0.0"
         else:
             if not query.words and not where:
                 return KeywordHits([], 0)
