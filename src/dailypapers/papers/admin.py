@@ -39,6 +39,21 @@ class DailyEntryInline(admin.StackedInline):
     extra = 0
 
 
+# Shown, never edited here: counts follow votes and comments, hiding has its actions.
+COUNTS_AND_MODERATION = (
+    "imported_upvotes",
+    "local_upvotes",
+    "upvotes",
+    "imported_comments",
+    "local_comments",
+    "hidden",
+    "merged_into",
+    "sources",
+    "created",
+    "modified",
+)
+
+
 @admin.register(Paper)
 class PaperAdmin(admin.ModelAdmin):
     list_display = (
@@ -53,18 +68,7 @@ class PaperAdmin(admin.ModelAdmin):
     list_filter = ("hidden", "withdrawn", "primary_category")
     search_fields = ("arxiv_id", "title")
     raw_id_fields = ("organization",)
-    readonly_fields = (
-        "imported_upvotes",
-        "local_upvotes",
-        "upvotes",
-        "imported_comments",
-        "local_comments",
-        "hidden",
-        "merged_into",
-        "sources",
-        "created",
-        "modified",
-    )
+    readonly_fields = COUNTS_AND_MODERATION
     fieldsets = (
         (None, {"fields": ("arxiv_id", "version", "title", "abstract", "withdrawn")}),
         ("Links", {"fields": ("github_repo", "github_stars", "project_page", "thumbnail_url")}),
@@ -90,20 +94,7 @@ class PaperAdmin(admin.ModelAdmin):
         ),
         (
             "Counts and moderation",
-            {
-                "fields": (
-                    "imported_upvotes",
-                    "local_upvotes",
-                    "upvotes",
-                    "imported_comments",
-                    "local_comments",
-                    "hidden",
-                    "merged_into",
-                    "sources",
-                    "created",
-                    "modified",
-                )
-            },
+            {"fields": COUNTS_AND_MODERATION},
         ),
     )
     inlines = [PaperAuthorInline, DailyEntryInline]
