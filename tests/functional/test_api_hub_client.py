@@ -5,16 +5,12 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import threading
-from collections.abc import Iterator
 
 # Set before huggingface_hub reads its environment at import time: no telemetry calls home.
 os.environ["HF_HUB_DISABLE_TELEMETRY"] = "1"
 
 import pytest  # noqa: E402
-from huggingface_hub import HfApi, constants  # noqa: E402
 from huggingface_hub.errors import HfHubHTTPError  # noqa: E402
-from huggingface_hub.utils import close_session  # noqa: E402
 
 from dailypapers.ingest.pipeline import import_records  # noqa: E402
 from dailypapers.ingest.records import AuthorRecord, DailyRecord, OrganizationRecord  # noqa: E402
@@ -24,19 +20,6 @@ from tests.factories import make_paper, paper_record  # noqa: E402
 pytestmark = pytest.mark.django_db(transaction=True)
 
 UTC = dt.UTC
-
-
-@pytest.fixture
-def hub(live_server) -> Iterator[HfApi]:
-    # Offline mode makes the client refuse every request, which would hide what we test.
-    assert not constants.HF_HUB_OFFLINE, "unset HF_HUB_OFFLINE to run the huggingface_hub tests"
-    yield HfApi(endpoint=live_server.url, token=False)
-    # The client keeps its HTTP connection alive, and with it the server thread that holds a
-    # database connection (CONN_MAX_AGE): PostgreSQL then refuses to drop the test database.
-    close_session()
-    for thread in threading.enumerate():
-        if "process_request_thread" in thread.name:
-            thread.join(timeout=5)
 
 
 @pytest.fixture
