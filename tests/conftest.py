@@ -7,6 +7,7 @@ import os
 import socket
 import threading
 import time
+import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from email import message_from_bytes
@@ -29,6 +30,35 @@ def fresh_cache() -> Iterator[None]:
 
     cache.clear()
     yield
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _end_leftover_database_sessions(django_db_setup, django_db_blocker) -> Iterator[None]:
+    """Before the test database is dropped, end PostgreSQL sessions that threads left open.
+
+    The live server (one per test session) answers each HTTP connection in a daemon thread that
+    holds a database connection until the client closes it; a client that never does leaves the
+    thread, and its session, past the server's shutdown, and PostgreSQL then refuses to drop the
+    test database ("being accessed by other users"). They are named in a warning, then ended.
+    """
+    yield
+    with django_db_blocker.unblock():
+        from django.db import connection
+
+        if connection.vendor != "postgresql":
+            return
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pid, state, left(query, 80) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+            leftover = cursor.fetchall()
+            for pid, state, query in leftover:
+                warnings.warn(
+                    f"ending a leftover database session: pid {pid}, {state}, {query!r}",
+                    stacklevel=2,
+                )
+                cursor.execute("SELECT pg_terminate_backend(%s)", [pid])
 
 
 @pytest.fixture(scope="session")
