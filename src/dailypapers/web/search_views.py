@@ -168,7 +168,7 @@ def render_filtered_feed(request: HttpRequest, view: FeedView, raw_query: str) -
         next_url=_page_url(request, page_number + 1) if page_number < pages else "",
         clear_url=request.path,
         voted_paper_ids=_voted(request, [card.paper for card in cards]),
-        neighbour_query=urlencode({"q": query}),
+        keep_query=f"?{urlencode({'q': query})}",
     )
     return render(request, "search/feed.html", context)
 
