@@ -31,6 +31,7 @@ from __future__ import annotations
 import math
 import unicodedata
 from collections.abc import Iterable, Sequence
+from typing import Generic, TypeVar
 
 import numpy as np
 from django.db import connection, transaction
@@ -57,6 +58,8 @@ TERMS_STATE_TABLE = "search_pgtermstate"
 TERMS_REFRESH_SHARE = 0.02
 EF_SEARCH_MIN = 64
 
+T = TypeVar("T")
+
 
 def fold(text: str) -> str:
     """Lowercase without accents: "Zoë Müller" -> "zoe muller" (what tantivy's ascii_fold does)."""
@@ -73,27 +76,16 @@ def postgres_search_available() -> bool:
         return bool(cursor.fetchone()[0])
 
 
-class PostgresKeywordIndex:
-    def __init__(
-        self,
-        table: str = KEYWORD_TABLE,
-        terms_table: str = TERMS_TABLE,
-        terms_state_table: str = TERMS_STATE_TABLE,
-    ) -> None:
-        self.table = table
-        self.terms_table = terms_table
-        self.terms_state_table = terms_state_table
-        self._upserts: dict[int, SearchDocument] = {}
+class _StagedWrites(Generic[T]):
+    """Writes staged in memory until ``commit()``: per id, the last upsert or delete wins."""
+
+    def __init__(self) -> None:
+        self._upserts: dict[int, T] = {}
         self._deletes: set[int] = set()
-        # Highlighting is text work, not index work: tantivy's analyzer and marker in memory.
-        self._highlighter = TantivyKeywordIndex(None)
 
-    # -- writes -------------------------------------------------------------------------------
-
-    def upsert(self, documents: Sequence[SearchDocument]) -> None:
-        for document in documents:
-            self._deletes.discard(document.doc_id)
-            self._upserts[document.doc_id] = document
+    def _stage(self, doc_id: int, value: T) -> None:
+        self._deletes.discard(int(doc_id))
+        self._upserts[int(doc_id)] = value
 
     def delete(self, doc_ids: Iterable[int]) -> None:
         for doc_id in doc_ids:
@@ -104,8 +96,32 @@ class PostgresKeywordIndex:
         self._upserts.clear()
         self._deletes.clear()
 
+    def _staged_count(self) -> int:
+        return len(self._upserts) + len(self._deletes)
+
+
+class PostgresKeywordIndex(_StagedWrites[SearchDocument]):
+    def __init__(
+        self,
+        table: str = KEYWORD_TABLE,
+        terms_table: str = TERMS_TABLE,
+        terms_state_table: str = TERMS_STATE_TABLE,
+    ) -> None:
+        self.table = table
+        self.terms_table = terms_table
+        self.terms_state_table = terms_state_table
+        super().__init__()
+        # Highlighting is text work, not index work: tantivy's analyzer and marker in memory.
+        self._highlighter = TantivyKeywordIndex(None)
+
+    # -- writes -------------------------------------------------------------------------------
+
+    def upsert(self, documents: Sequence[SearchDocument]) -> None:
+        for document in documents:
+            self._stage(document.doc_id, document)
+
     def commit(self) -> None:
-        if not (self._upserts or self._deletes):
+        if not self._staged_count():
             return
         rows = [
             (
@@ -162,7 +178,7 @@ class PostgresKeywordIndex:
                         for r in rows
                     ],
                 )
-            self._note_changes(cursor, len(self._upserts) + len(self._deletes))
+            self._note_changes(cursor, self._staged_count())
         self.rollback()
 
     def _note_changes(self, cursor, changed: int) -> None:
@@ -388,12 +404,11 @@ def _literal(vector: np.ndarray) -> str:
     return "[" + ",".join(repr(float(x)) for x in np.asarray(vector, dtype=np.float32)) + "]"
 
 
-class PgvectorVectorIndex:
+class PgvectorVectorIndex(_StagedWrites[np.ndarray]):
     def __init__(self, table: str = VECTOR_TABLE, dimensions: int = 384) -> None:
         self.table = table
         self.dimensions = dimensions
-        self._upserts: dict[int, np.ndarray] = {}
-        self._deletes: set[int] = set()
+        super().__init__()
 
     def upsert(self, doc_ids: Sequence[int], vectors: np.ndarray) -> None:
         vectors = np.asarray(vectors, dtype=np.float32)
@@ -404,20 +419,10 @@ class PgvectorVectorIndex:
         if len(doc_ids) != len(vectors):
             raise ValueError(f"{len(doc_ids)} ids for {len(vectors)} vectors")
         for doc_id, vector in zip(doc_ids, vectors, strict=True):
-            self._deletes.discard(int(doc_id))
-            self._upserts[int(doc_id)] = vector
-
-    def delete(self, doc_ids: Iterable[int]) -> None:
-        for doc_id in doc_ids:
-            self._upserts.pop(int(doc_id), None)
-            self._deletes.add(int(doc_id))
-
-    def rollback(self) -> None:
-        self._upserts.clear()
-        self._deletes.clear()
+            self._stage(doc_id, vector)
 
     def commit(self) -> None:
-        if not (self._upserts or self._deletes):
+        if not self._staged_count():
             return
         with transaction.atomic(), connection.cursor() as cursor:
             if self._deletes:
