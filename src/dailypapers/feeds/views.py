@@ -39,7 +39,7 @@ organization = _view(feeds.OrganizationFeed)
 author = _view(feeds.AuthorFeed)
 
 
-_search_feeds = {"rss": feeds.SearchFeed(), "atom": feeds.atom(feeds.SearchFeed)()}
+_search_feed = _view(feeds.SearchFeed)
 
 
 def search(request: HttpRequest, fmt: str) -> HttpResponse:
@@ -53,4 +53,4 @@ def search(request: HttpRequest, fmt: str) -> HttpResponse:
             "a search feed needs q= or a filter (cat, org, author, from, to, code)",
             content_type="text/plain; charset=utf-8",
         )
-    return _search_feeds[fmt](request, form=form)
+    return _search_feed(request, fmt, form=form)
