@@ -480,6 +480,15 @@ class IndexStatus:
         return not self.problems and self.pending == 0
 
 
+def indexed_counts() -> tuple[int, int]:
+    """(papers recorded as indexed in the current generation, papers): two counts, no comparison.
+
+    A quick progress figure; ``index_status`` is the full check (stale edits, orphans).
+    """
+    generation = get_search_index().state.generation
+    return IndexedPaper.objects.filter(generation=generation).count(), Paper.objects.count()
+
+
 def index_status() -> IndexStatus:
     index = get_search_index()
     generation = index.state.generation
