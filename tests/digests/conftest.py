@@ -2,7 +2,8 @@
 real search index), subscribers made through the real services, and a scripted SMTP server (real
 aiosmtpd on loopback) whose replies to RCPT can be temporary or permanent failures.
 
-The plain ``smtp_server`` fixture lives in tests/conftest.py.
+The plain ``smtp_server`` fixture lives in tests/conftest.py; ``post`` (a POST whose after-commit
+emails are sent) comes from tests/accounts/conftest.py.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from dailypapers.digests.models import Subscriber
 from dailypapers.digests.services import subscriptions
 from dailypapers.papers.models import Paper
 from dailypapers.search import services as search_services
+from tests.accounts.conftest import post  # noqa: F401 (the accounts tests' POST fixture)
 from tests.conftest import ReceivedEmail, free_port
 from tests.factories import make_paper
 
@@ -108,7 +110,9 @@ def day_papers(search_data_dir, settings) -> list[Paper]:
 def make_subscriber(email: str = "reader@example.org", **preferences) -> Subscriber:
     """An active (confirmed) subscriber with these preferences, through the real services."""
     subscriber = Subscriber.objects.create(email=subscriptions.normalize_address(email))
-    subscriber = subscriptions.confirm_subscription(subscriber)
+    confirmed = subscriptions.confirm_subscription(subscriptions.confirmation_token(subscriber))
+    assert confirmed.subscriber is not None, confirmed.problem
+    subscriber = confirmed.subscriber
     values = dict(
         frequency="daily",
         hour=7,

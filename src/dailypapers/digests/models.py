@@ -3,8 +3,8 @@
 * ``Subscriber``: one address (unique, lower-cased), with or without an account. ``pending`` until
   the double opt-in link is followed; only ``active`` subscribers get digests. ``paused`` after
   ``DAILYPAPERS_DIGEST_MAX_BOUNCES`` refusals in a row; ``unsubscribed`` by the one-click link.
-  ``link_version`` is part of every signed link (preferences, unsubscribe, not interested):
-  raising it revokes every link sent so far.
+  ``link_version`` is part of every signed link (preferences, unsubscribe, not interested, and
+  the confirmation link's state fingerprint): raising it revokes every link sent so far.
 * ``NotInterested``: "not interested" on a paper of a digest; that paper is never picked again
   and papers close to it rank lower.
 * ``Digest``: the outbox. One row per (subscriber, period), written before anything is sent and
