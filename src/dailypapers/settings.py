@@ -7,6 +7,7 @@ The secret key is generated into the data directory on first run; there is no fa
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 from pathlib import Path
@@ -399,29 +400,73 @@ class RateLimit(NamedTuple):
     seconds: int
 
 
-def parse_rate_limits(text: str) -> dict[str, RateLimit]:
-    """``"login=10/300,vote=120/60"`` -> ``{"login": RateLimit(10, 300), ...}``."""
+def parse_rate_limits(text: str, known: set[str] | None = None) -> dict[str, RateLimit]:
+    """``"login=10/300,vote=120/60"`` -> ``{"login": RateLimit(10, 300), ...}``.
+
+    ``known``: the actions that exist; another name is refused (a typo would limit nothing).
+    """
     limits = {}
     for part in filter(None, (p.strip() for p in text.split(","))):
         try:
             action, spec = part.split("=", 1)
             count, seconds = spec.split("/", 1)
-            limits[action.strip()] = RateLimit(int(count), int(seconds))
+            limit = RateLimit(int(count), int(seconds))
         except ValueError:
             raise ValueError(
                 f"DAILYPAPERS_RATE_LIMITS: {part!r} is not action=count/seconds"
             ) from None
+        if limit.attempts < 0 or limit.seconds < 1:
+            raise ValueError(
+                f"DAILYPAPERS_RATE_LIMITS: {part!r} needs a count of 0 or more (0: no limit) "
+                "and a window of at least 1 second"
+            )
+        action = action.strip()
+        if known is not None and action not in known:
+            raise ValueError(
+                f"DAILYPAPERS_RATE_LIMITS: there is no action {action!r}; "
+                f"the actions are {', '.join(sorted(known))}"
+            )
+        limits[action] = limit
     return limits
 
 
-# Attempts allowed per window, by action; a shared Redis cache makes them exact across workers.
-RATE_LIMITS = parse_rate_limits(
-    env(
-        "RATE_LIMITS",
-        "login=10/300,signup=5/3600,password_reset=5/3600,submit=20/3600,vote=120/60,comment=20/300,"
-        "subscribe=5/3600",
-    )
+DEFAULT_RATE_LIMITS = parse_rate_limits(
+    "login=10/300,signup=5/3600,password_reset=5/3600,submit=20/3600,vote=120/60,comment=20/300,"
+    "subscribe=5/3600,search=60/60"
 )
+# Attempts allowed per window, by action; a shared Redis cache makes them exact across workers.
+# The variable overrides the actions it names: the others keep their defaults.
+RATE_LIMITS = {
+    **DEFAULT_RATE_LIMITS,
+    **parse_rate_limits(env("RATE_LIMITS", ""), known=set(DEFAULT_RATE_LIMITS)),
+}
+
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+def parse_trusted_proxies(text: str) -> tuple[IPNetwork, ...]:
+    """``"127.0.0.1, 10.0.0.0/8, ::1"`` -> the networks (a bare address is a one-address network)."""
+    networks = []
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        try:
+            network = ipaddress.ip_network(part, strict=False)
+        except ValueError:
+            raise ValueError(
+                f"DAILYPAPERS_TRUSTED_PROXIES: {part!r} is not an IP address or network "
+                "(such as 127.0.0.1, 10.0.0.0/8 or ::1)"
+            ) from None
+        if network.prefixlen == 0:
+            raise ValueError(
+                f"DAILYPAPERS_TRUSTED_PROXIES: {part!r} trusts every address, so any client "
+                "could name its own; list your proxies' addresses"
+            )
+        networks.append(network)
+    return tuple(networks)
+
+
+# Reverse proxies whose X-Forwarded-For is believed (dailypapers.ratelimit.client_ip). Empty: the
+# header is ignored and the client is the connection's address, so nobody can pick their own.
+TRUSTED_PROXIES = parse_trusted_proxies(env("TRUSTED_PROXIES", ""))
 
 
 def huey_from_url(url: str, data_dir: Path, *, immediate: bool, workers: int) -> dict:

@@ -11,6 +11,7 @@ from django.test import Client
 from django.urls import reverse
 
 from dailypapers.accounts import services
+from dailypapers.ratelimit import COUNTED
 from dailypapers.settings import RateLimit
 from tests.accounts.conftest import PASSWORD, make_user
 
@@ -77,7 +78,7 @@ def test_every_form_page_carries_the_csrf_token(client):
 def assert_too_many(response, action: str) -> None:
     assert response.status_code == 429
     assert 1 <= int(response["Retry-After"]) <= 3600
-    assert f"Too many {action} attempts".encode() in response.content
+    assert f"Too many {COUNTED[action]}".encode() in response.content
 
 
 def test_login_is_limited_per_client_ip(client, settings):

@@ -25,11 +25,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from dailypapers.digests.forms import PreferencesForm, SubscribeForm
 from dailypapers.digests.services import subscriptions
-from dailypapers.ratelimit import client_ip, rate_limited
-
-
-def ip_key(request: HttpRequest) -> str:
-    return f"ip:{client_ip(request)}"
+from dailypapers.ratelimit import client_key, rate_limited
 
 
 def email_key(request: HttpRequest) -> str:
@@ -59,7 +55,7 @@ def _problem(request: HttpRequest, problem: str) -> HttpResponse:
 
 @never_cache
 @require_http_methods(["GET", "POST"])
-@rate_limited("subscribe", key=ip_key)
+@rate_limited("subscribe", key=client_key)
 @rate_limited("subscribe", key=email_key)
 def subscribe(request: HttpRequest) -> HttpResponse:
     user = request.user if request.user.is_authenticated else None
