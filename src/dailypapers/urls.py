@@ -3,9 +3,13 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from dailypapers.accounts.login_limits import limit_logins
 from dailypapers.api.routes import api
 
 urlpatterns = [
+    # Before admin.site.urls, which has the same path: the admin's login gets the site login's
+    # limits (per client, per account, failures only, known devices kept apart).
+    path("admin/login/", limit_logins(admin.site.login)),
     path("admin/", admin.site.urls),
     path("api/", api.urls),
     path("", include("dailypapers.accounts.urls")),

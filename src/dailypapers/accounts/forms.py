@@ -19,7 +19,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.urls import reverse
 
-from dailypapers.accounts import emails, services
+from dailypapers.accounts import emails, queries, services
 
 USERNAME_MAX = 39
 DISPLAY_NAME_MAX = 80
@@ -154,7 +154,7 @@ class LoginForm(AuthenticationForm):
         password = self.cleaned_data.get("password")
         if login is None or not password:
             return self.cleaned_data
-        user = self._find_user(login)
+        user = queries.get_login_account(login)
         username = user.get_username() if user else login
         self.user_cache = authenticate(self.request, username=username, password=password)
         if self.user_cache is None:
@@ -166,13 +166,6 @@ class LoginForm(AuthenticationForm):
             raise self.get_invalid_login_error()
         self.confirm_login_allowed(self.user_cache)
         return self.cleaned_data
-
-    @staticmethod
-    def _find_user(login: str):
-        users = get_user_model().objects
-        if "@" in login:
-            return users.filter(email__iexact=services.normalize_email(login)).first()
-        return users.filter(username=login).first() or users.filter(username__iexact=login).first()
 
 
 class ResendVerificationForm(forms.Form):

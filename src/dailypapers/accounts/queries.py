@@ -15,6 +15,7 @@ from django.contrib.auth.models import User
 from django.http import Http404
 
 from dailypapers.accounts.models import ApiToken, Profile
+from dailypapers.accounts.services import normalize_email
 from dailypapers.community.models import Comment, Submission, Vote
 from dailypapers.community.queries import query_user_comments
 
@@ -95,3 +96,18 @@ def get_profile_page(username: str) -> ProfilePage:
 
 def list_api_tokens(user: User) -> list[ApiToken]:
     return list(ApiToken.objects.filter(user=user))
+
+
+def get_login_account(login: str) -> User | None:
+    """The account a typed login names: a username in any case, or an email address.
+
+    The login form authenticates this account, and the login limits count against it, so case,
+    spaces and email-versus-username variants of one name are one account everywhere.
+    """
+    text = login.strip()[:254]
+    if not text:
+        return None
+    users = get_user_model().objects
+    if "@" in text:
+        return users.filter(email__iexact=normalize_email(text)).order_by("pk").first()
+    return users.filter(username=text).first() or users.filter(username__iexact=text).first()

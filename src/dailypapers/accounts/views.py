@@ -2,9 +2,10 @@
 
 Every state change is a POST with a CSRF token; the email confirmation link opens a page with a
 button (GET changes nothing, so a mail scanner that follows links cannot confirm an account).
-Log-in attempts are limited per client IP and per username, sign-up and confirmation resends per
-IP, and password resets per IP and per address (``dailypapers.ratelimit``, answered with 429 and
-``Retry-After``).
+Log-in attempts are limited per client and per account, failures only, with a browser that signed
+in to the account before kept apart (``login_limits``); sign-up and confirmation resends per
+client, and password resets per client and per address (``dailypapers.ratelimit``, answered with
+429 and ``Retry-After``).
 """
 
 from __future__ import annotations
@@ -30,9 +31,10 @@ from dailypapers.accounts.forms import (
     ResendVerificationForm,
     SignupForm,
 )
-from dailypapers.ratelimit import client_ip, rate_limited
+from dailypapers.accounts.login_limits import limit_logins, remember_device
+from dailypapers.ratelimit import client_key, rate_limited
 
-# Keys for rate limits. Posted values are cut short: a 1 MB username is one key like any other.
+# Keys for rate limits. Posted values are cut short: a 1 MB address is one key like any other.
 
 
 def signed_in_user(request: HttpRequest) -> User:
@@ -40,20 +42,12 @@ def signed_in_user(request: HttpRequest) -> User:
     return cast(User, request.user)
 
 
-def ip_key(request: HttpRequest) -> str:
-    return f"ip:{client_ip(request)}"
-
-
-def login_name_key(request: HttpRequest) -> str:
-    return "login:" + request.POST.get("username", "").strip().lower()[:254]
-
-
 def email_key(request: HttpRequest) -> str:
     return "email:" + request.POST.get("email", "").strip().lower()[:254]
 
 
 @require_http_methods(["GET", "POST"])
-@rate_limited("signup", key=ip_key)
+@rate_limited("signup", key=client_key)
 def signup(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         return redirect("accounts.profile", request.user.get_username())
@@ -97,7 +91,7 @@ def verify_email(request: HttpRequest, token: str) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-@rate_limited("signup", key=ip_key)
+@rate_limited("signup", key=client_key)
 def resend_verification(request: HttpRequest) -> HttpResponse:
     form = ResendVerificationForm(request.POST if request.method == "POST" else None)
     if form.is_valid():
@@ -106,20 +100,18 @@ def resend_verification(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/verify_resend.html", {"form": form})
 
 
-login = rate_limited("login", key=ip_key)(
-    rate_limited("login", key=login_name_key)(
-        auth_views.LoginView.as_view(
-            form_class=LoginForm,
-            template_name="accounts/login.html",
-            redirect_authenticated_user=True,
-        )
+login = limit_logins(
+    auth_views.LoginView.as_view(
+        form_class=LoginForm,
+        template_name="accounts/login.html",
+        redirect_authenticated_user=True,
     )
 )
 
 # Django's LogoutView answers POST only (GET is 405): a link cannot log anyone out.
 logout = auth_views.LogoutView.as_view()
 
-password_reset = rate_limited("password_reset", key=ip_key)(
+password_reset = rate_limited("password_reset", key=client_key)(
     rate_limited("password_reset", key=email_key)(
         auth_views.PasswordResetView.as_view(
             form_class=EmailPasswordResetForm,
@@ -141,6 +133,8 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     def form_valid(self, form):
         response = super().form_valid(form)
         emails.send_password_changed_email(form.user)
+        # The link proved the address: this browser may log in past other people's failures.
+        remember_device(self.request, response, form.user)
         return response
 
 
@@ -159,6 +153,8 @@ class PasswordChangeView(auth_views.PasswordChangeView):
         response = super().form_valid(form)
         emails.send_password_changed_email(form.user)
         messages.success(self.request, "Your password was changed.")
+        # The new password unties every device; this one, where it was changed, stays known.
+        remember_device(self.request, response, form.user)
         return response
 
 
