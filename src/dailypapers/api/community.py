@@ -24,7 +24,7 @@ from pydantic import Field
 
 from dailypapers.accounts.auth import TokenAuth
 from dailypapers.api.responses import ApiError, encode, json_response
-from dailypapers.api.schemas import ErrorOut
+from dailypapers.api.schemas import ErrorOut, RateLimitedOut
 from dailypapers.community.services.submissions import (
     MAX_REFERENCE_LENGTH,
     MAX_URL_LENGTH,
@@ -90,11 +90,6 @@ class RefusalOut(Schema):
     )
     param: str | None = Field(None, description="The body field at fault, when one is.")
     paper: PaperRefOut | None = Field(None, description="For a duplicate: the paper on the feed.")
-
-
-class RateLimitedOut(Schema):
-    error: str
-    retry_after: int
 
 
 def _absolute(path: str) -> str:

@@ -117,3 +117,10 @@ class ErrorOut(_Strict):
     detail: list[dict[str, Any]] = _omitted(
         "pydantic's validation errors, when the framework found them."
     )
+
+
+class RateLimitedOut(_Strict):
+    """429: too many requests of one kind from one client (``DAILYPAPERS_RATE_LIMITS``)."""
+
+    error: str = Field(description="What was counted and how long to wait, in words.")
+    retry_after: int = Field(description="Seconds to wait, as the Retry-After header says.")

@@ -6,6 +6,10 @@ and what ``PaperInfo(**item)`` reads. Results come from the same ``search()`` as
 (hybrid ranking, the same query language: phrases, ``author:``, ``org:``, ``cat:``); without ``q``
 the newest papers are listed, as on huggingface.co.
 
+A call with ``q`` runs a search and counts against the ``search`` rate limit (per client; 429
+with ``Retry-After`` beyond it); the newest-papers list without ``q`` is a plain read and does not.
+The work of one call is bounded by ``q`` (250 characters, 64 terms) and ``limit`` (120).
+
 Mounted before the router of ``/api/papers/{id}``, whose path pattern would otherwise take
 ``search`` for a paper id. Answers are not cached: the search index is updated by a background job
 after an import commits, later than the generation that keys the other endpoints' cache.
@@ -18,8 +22,9 @@ from ninja import Query, Router
 
 from dailypapers.api import serializers
 from dailypapers.api.responses import encode, json_response
-from dailypapers.api.schemas import DailyPaperOut, ErrorOut
+from dailypapers.api.schemas import DailyPaperOut, ErrorOut, RateLimitedOut
 from dailypapers.papers.queries import query_papers
+from dailypapers.ratelimit import limit_request
 from dailypapers.search.browse import MAX_QUERY_CHARS, top_hits
 
 router = Router(tags=["Hugging Face compatible"])
@@ -30,7 +35,7 @@ DEFAULT_LIMIT = 50
 
 @router.get(
     "/papers/search",
-    response={200: list[DailyPaperOut], 400: ErrorOut},
+    response={200: list[DailyPaperOut], 400: ErrorOut, 429: RateLimitedOut},
     summary="Search papers",
     url_name="papers_search",
     by_alias=True,
@@ -52,6 +57,8 @@ def search_papers(
     """Papers matching ``q``, best first, as huggingface.co's ``/api/papers/search``."""
     query = q or ""
     if query.strip():
+        if (refused := limit_request(request, "search")) is not None:
+            return refused
         hits, _, _ = top_hits(query, count=limit)
         papers = [hit.paper for hit in hits]
     else:

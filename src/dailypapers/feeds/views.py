@@ -8,6 +8,7 @@ from collections.abc import Callable
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 
 from dailypapers.feeds import feeds
+from dailypapers.ratelimit import limit_request
 from dailypapers.search.browse import SearchForm
 
 RSS_FEEDS: list[type[feeds.PaperFeed]] = [
@@ -43,7 +44,10 @@ _search_feed = _view(feeds.SearchFeed)
 
 
 def search(request: HttpRequest, fmt: str) -> HttpResponse:
-    """``/feeds/search.<fmt>?q=...``: the search page's parameters; a bad one is a 400 naming it."""
+    """``/feeds/search.<fmt>?q=...``: the search page's parameters; a bad one is a 400 naming it.
+
+    Each fetch runs a search, so it counts against the ``search`` rate limit as ``/search`` does.
+    """
     form, errors = SearchForm.from_params(request.GET)
     if errors:
         message = "; ".join(f"{name}: {text}" for name, text in sorted(errors.items()))
@@ -53,4 +57,6 @@ def search(request: HttpRequest, fmt: str) -> HttpResponse:
             "a search feed needs q= or a filter (cat, org, author, from, to, code)",
             content_type="text/plain; charset=utf-8",
         )
+    if (refused := limit_request(request, "search")) is not None:
+        return refused
     return _search_feed(request, fmt, form=form)

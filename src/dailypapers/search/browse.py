@@ -33,7 +33,10 @@ MAX_FIELD_CHARS = 100  # an author's or organization's name
 PAGE_SIZE = 20
 WINDOW = 200  # best matches re-ordered by upvotes
 AMONG_DEPTH = 1000  # matches looked through when filtering a feed
-MAX_PAGE = MAX_OFFSET // PAGE_SIZE + 1
+# A person pages through the first thousand matches at most; past them, narrowing the search is
+# the answer (and deep pages cost a fused list as long as the offset).
+MAX_RESULTS = 1000
+MAX_PAGE = MAX_RESULTS // PAGE_SIZE
 SORTS = {"relevance": "Best match", "upvotes": "Most upvoted", "newest": "Newest"}
 CATEGORY = re.compile(r"^[A-Za-z][A-Za-z-]*(?:\.[A-Za-z][A-Za-z-]*)?$")
 DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -120,7 +123,7 @@ class SearchForm:
         take("organization", lambda: _name(params, "org", "The organization"))
         take("author", lambda: _name(params, "author", "The author"))
         values["has_code"] = (params.get("code") or "").strip().lower() in TRUE_WORDS
-        values["page"] = _page(params.get("page"))
+        take("page", lambda: _page(params.get("page")))
         start, end = values.get("date_from"), values.get("date_to")
         if isinstance(start, dt.date) and isinstance(end, dt.date) and start > end:
             errors["to"] = "The end date is before the start date"
@@ -219,7 +222,13 @@ def _page(value: str | None) -> int:
         page = int(value or 1)
     except ValueError:
         return 1
-    return min(max(page, 1), MAX_PAGE)
+    if page > MAX_PAGE:
+        raise InvalidSearch(
+            "page",
+            f"Search shows the first {MAX_RESULTS:,} matches ({MAX_PAGE} pages); "
+            f"page {page:,} is past them. Narrow the search with more words or a filter",
+        )
+    return max(page, 1)
 
 
 @dataclass
@@ -239,6 +248,11 @@ class SearchPage:
     @property
     def pages(self) -> int:
         return min(max(1, math.ceil(self.total / self.page_size)), MAX_PAGE)
+
+    @property
+    def capped(self) -> bool:
+        """Whether more papers matched than the pages reach (``MAX_RESULTS``)."""
+        return self.total > MAX_PAGE * self.page_size
 
     @property
     def has_previous(self) -> bool:

@@ -10,6 +10,10 @@ All three read through ``search.browse`` / ``search.queries`` (the same path as 
   that day, week or month that match, best first (called by ``views.render_feed``).
 * ``similar_papers_for``: the paper page's nearest neighbours by embedding.
 
+Every request that runs a search counts against the ``search`` rate limit (per member, else per
+client address; 429 beyond it). A page the page cache answers (``/papers?q=`` for anonymous
+visitors) never reaches this code, so it costs nothing and is not counted.
+
 Highlighted titles and snippets come from the engine as escaped HTML with ``<mark>`` around the
 matched words; the templates mark only those two fields safe (tests check that hostile titles
 and abstracts stay escaped).
@@ -28,9 +32,11 @@ from django.urls import reverse
 from dailypapers.community.queries import get_voted_paper_ids
 from dailypapers.papers.models import Paper
 from dailypapers.papers.queries import query_feed
+from dailypapers.ratelimit import limit_request
 from dailypapers.search.browse import (
     MAX_FIELD_CHARS,
     MAX_QUERY_CHARS,
+    MAX_RESULTS,
     SORTS,
     InvalidSearch,
     SearchForm,
@@ -108,6 +114,7 @@ def search_page(request: HttpRequest) -> HttpResponse:
         "examples": [(text, why, f"?{urlencode({'q': text})}") for text, why in EXAMPLES],
         "max_query_chars": MAX_QUERY_CHARS,
         "max_field_chars": MAX_FIELD_CHARS,
+        "max_results": MAX_RESULTS,
         "category_suggestions": CATEGORY_SUGGESTIONS,
         "results": None,
     }
@@ -115,6 +122,8 @@ def search_page(request: HttpRequest) -> HttpResponse:
         return render(request, "search/search.html", context, status=400)
     if form.is_empty:
         return render(request, "search/search.html", context)
+    if (refused := limit_request(request, "search")) is not None:
+        return refused
     results = run_search(form)
     cards = [ResultCard.of(hit) for hit in results.hits]
     context.update(
@@ -149,6 +158,8 @@ def render_filtered_feed(request: HttpRequest, view: FeedView, raw_query: str) -
     except InvalidSearch as error:
         context.update(error=error.message, cards=[], total=0)
         return render(request, "search/feed.html", context, status=400)
+    if (refused := limit_request(request, "search")) is not None:
+        return refused
     feed = list(query_feed(period).prefetch_related(None).values_list("pk", "published_at"))
     found = search_among(query, feed)
     page_number = _feed_page(request.GET.get("page"), len(found.hits))
