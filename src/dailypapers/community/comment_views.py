@@ -8,9 +8,10 @@
 Plain HTML forms with CSRF tokens, so everything works without JavaScript; every answer that
 changes something is a 303 back to the comment on the paper's page. A refused body (empty, too
 long) is answered 400 with the form again, holding the text as it was sent, so nothing typed is
-lost. Someone else's comment is 403; a comment or paper that is not shown is 404. Posting and
-replying count against the ``comment`` rate limit (429 with ``Retry-After``). GET never changes
-anything. The rules themselves live in ``community.services.comments``.
+lost. Someone else's comment is 403; a comment or paper that is not shown is 404. Posting,
+replying, editing and deleting all count against the ``comment`` rate limit, per member: over it
+the answer is 429 with ``Retry-After`` (the form again with the text as sent, for a post or an
+edit). GET never changes anything. The rules themselves live in ``community.services.comments``.
 """
 
 from __future__ import annotations
@@ -35,7 +36,9 @@ from dailypapers.community.services.comments import (
 from dailypapers.community.views import login_url
 from dailypapers.papers.models import Paper
 from dailypapers.papers.queries import get_paper
-from dailypapers.ratelimit import rate_limited
+from dailypapers.ratelimit import hit, rate_limit_message, rate_limited, user_or_client_key
+
+ACTION = "comment"
 
 
 def _at_comment(paper: Paper, comment_id: int | None) -> HttpResponseRedirect:
@@ -52,6 +55,17 @@ def _forbidden(request: HttpRequest, message: str) -> HttpResponse:
     return render(request, "community/comment_refused.html", {"message": message}, status=403)
 
 
+def _held_back(request: HttpRequest, context: dict) -> HttpResponse | None:
+    """Over the comment limit: the form again, with the text as sent, 429; else None."""
+    wait = hit(ACTION, user_or_client_key(request))
+    if not wait:
+        return None
+    context = {**context, "error": rate_limit_message(ACTION, wait)}
+    response = render(request, "community/comment_form.html", context, status=429)
+    response["Retry-After"] = str(wait)
+    return response
+
+
 def _parent_id(request: HttpRequest) -> int | None:
     raw = request.POST.get("parent", "")
     if not raw:
@@ -62,7 +76,6 @@ def _parent_id(request: HttpRequest) -> int | None:
 
 
 @require_POST
-@rate_limited("comment")
 def comment_create(request: HttpRequest, arxiv_id: str) -> HttpResponse:
     paper = get_paper(arxiv_id)
     if paper is None:
@@ -71,6 +84,15 @@ def comment_create(request: HttpRequest, arxiv_id: str) -> HttpResponse:
         return _to_login(paper)
     body = request.POST.get("body", "")
     parent_id = _parent_id(request)
+    context = {
+        "paper": paper,
+        "body": body,
+        "parent_id": parent_id,
+        "max_chars": settings.COMMENT_MAX_CHARS,
+    }
+    held_back = _held_back(request, context)
+    if held_back is not None:
+        return held_back
     try:
         comment = post_comment(request.user, paper.pk, body, parent_id=parent_id)
     except CommentNotFound:
@@ -78,13 +100,7 @@ def comment_create(request: HttpRequest, arxiv_id: str) -> HttpResponse:
     except NotAllowed as refusal:
         return _forbidden(request, str(refusal))
     except CommentRefused as refusal:
-        context = {
-            "paper": paper,
-            "body": body,
-            "parent_id": parent_id,
-            "error": refusal.message,
-            "max_chars": settings.COMMENT_MAX_CHARS,
-        }
+        context.update(error=refusal.message)
         return render(request, "community/comment_form.html", context, status=400)
     return _at_comment(paper, comment.pk)
 
@@ -107,6 +123,9 @@ def comment_edit(request: HttpRequest, comment_id: int) -> HttpResponse:
     if request.method == "GET":
         return render(request, "community/comment_form.html", context)
     body = request.POST.get("body", "")
+    held_back = _held_back(request, {**context, "body": body})
+    if held_back is not None:
+        return held_back
     try:
         edit_comment(request.user, comment.pk, body)
     except CommentNotFound:
@@ -120,6 +139,7 @@ def comment_edit(request: HttpRequest, comment_id: int) -> HttpResponse:
 
 
 @require_POST
+@rate_limited(ACTION)
 def comment_delete(request: HttpRequest, comment_id: int) -> HttpResponse:
     comment = get_comment(comment_id)
     if comment is None:
