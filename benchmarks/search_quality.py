@@ -38,7 +38,7 @@ from dailypapers.search.documents import SearchDocument
 from dailypapers.search.engine import DEFAULT_FUSION, SearchEngine
 from dailypapers.search.fusion import FusionConfig, fuse
 from dailypapers.search.hnsw_index import HnswVectorIndex
-from dailypapers.search.query import parse_query
+from dailypapers.search.syntax import parse_query
 from dailypapers.search.tantivy_index import TantivyKeywordIndex
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))

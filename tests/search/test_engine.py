@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from dailypapers.search.interfaces import SearchFilters
-from dailypapers.search.query import parse_query
+from dailypapers.search.syntax import parse_query
 
 
 def ids(results) -> list[int]:

@@ -19,7 +19,7 @@ from dailypapers.search.postgres_index import (
     PostgresKeywordIndex,
     postgres_search_available,
 )
-from dailypapers.search.query import parse_query
+from dailypapers.search.syntax import parse_query
 from tests.search import test_engine as engine_tests
 from tests.search.conftest import CORPUS
 

@@ -29,7 +29,7 @@ from dailypapers.search.interfaces import (
     SortOrder,
     VectorIndex,
 )
-from dailypapers.search.query import ParsedQuery
+from dailypapers.search.syntax import ParsedQuery
 
 Mode = Literal["bm25", "semantic", "hybrid"]
 MODES: tuple[str, ...] = ("bm25", "semantic", "hybrid")

@@ -22,7 +22,7 @@ from typing import Literal, Protocol
 import numpy as np
 
 from dailypapers.search.documents import SearchDocument
-from dailypapers.search.query import ParsedQuery
+from dailypapers.search.syntax import ParsedQuery
 
 SortOrder = Literal["relevance", "newest", "oldest"]
 SORT_ORDERS: tuple[str, ...] = ("relevance", "newest", "oldest")

@@ -44,7 +44,7 @@ from dailypapers.search.interfaces import (
     SearchFilters,
     SortOrder,
 )
-from dailypapers.search.query import ParsedQuery
+from dailypapers.search.syntax import ParsedQuery
 from dailypapers.search.tantivy_index import HAS_CODE_TERM, TantivyKeywordIndex, filter_terms
 
 KEYWORD_TABLE = "search_pgdocument"

@@ -19,7 +19,7 @@ from django.db.models import Prefetch
 from dailypapers.papers.models import Paper, PaperAuthor
 from dailypapers.search.engine import MODES, Mode
 from dailypapers.search.interfaces import SORT_ORDERS, SearchFilters, SortOrder
-from dailypapers.search.query import ParsedQuery, parse_query
+from dailypapers.search.syntax import ParsedQuery, parse_query
 from dailypapers.search.services import get_search_index
 
 MAX_LIMIT = 100

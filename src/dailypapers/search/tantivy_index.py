@@ -43,7 +43,7 @@ from dailypapers.search.interfaces import (
     SearchFilters,
     SortOrder,
 )
-from dailypapers.search.query import ParsedQuery
+from dailypapers.search.syntax import ParsedQuery
 
 KEYWORD_FORMAT = 1
 SNIPPET_CHARS = 300

@@ -17,7 +17,7 @@ mostly not be among. So the composition is turned around, with the engine's own 
    and new lines (``diffusion distillation, robot grasping`` is two interests, and a pick quotes
    the one it matched); readers share each distinct part (normalised: case and spacing), so
    100,000 readers need ~12,000 searches, not 100,000. Each distinct part is parsed by
-   ``search.query.parse_query`` and ranked once, when the first chunk of readers needing it
+   ``search.syntax.parse_query`` and ranked once, when the first chunk of readers needing it
    is composed:
    * lexical: ``engine.keyword.search`` (BM25 with stemming, the very call ``search()`` makes),
      restricted by a publication-date filter to the period's papers' range, then to the period.
@@ -72,7 +72,7 @@ from dailypapers.search.embedder import EmbedderUnavailable, get_embedder
 from dailypapers.search.engine import SearchEngine
 from dailypapers.search.fusion import fuse
 from dailypapers.search.interfaces import SearchFilters
-from dailypapers.search.query import parse_query
+from dailypapers.search.syntax import parse_query
 from dailypapers.search.services import get_search_index
 
 CHUNK = 2000  # readers per outbox transaction

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from dailypapers.search.query import MAX_PARTS, MAX_QUERY_CHARS, parse_query
+from dailypapers.search.syntax import MAX_PARTS, MAX_QUERY_CHARS, parse_query
 
 
 def test_parse_query_splits_words_phrases_and_fields():
