@@ -139,8 +139,8 @@ def import_rows(rows: list[dict], day: dt.date, rng: random.Random) -> list[int]
 def index_background(by_day: dict[str, list[dict]], taken: set[int], limit: int) -> int:
     """Every other listing paper into the keyword index only, with ids no paper row uses."""
     from dailypapers.papers.models import Paper
+    from dailypapers.search.backend import get_search_index
     from dailypapers.search.documents import SearchDocument
-    from dailypapers.search.services import get_search_index
 
     imported = set(Paper.objects.values_list("arxiv_id", flat=True))
     keyword = get_search_index().engine.keyword
@@ -270,7 +270,7 @@ def main(argv: list[str] | None = None) -> int:
     from dailypapers.digests.queries import query_due_subscriber_ids
     from dailypapers.digests.services.compose import compose_digests
     from dailypapers.papers.queries import period_of
-    from dailypapers.search.services import index_papers
+    from dailypapers.search.indexing import index_papers
 
     started = time.perf_counter()
     by_day, titles = read_listings()

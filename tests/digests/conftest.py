@@ -22,7 +22,8 @@ import pytest
 from dailypapers.digests.models import Subscriber
 from dailypapers.digests.services import subscriptions
 from dailypapers.papers.models import Paper
-from dailypapers.search import services as search_services
+from dailypapers.search import backend as search_backend
+from dailypapers.search import indexing as search_indexing
 from tests.accounts.conftest import post  # noqa: F401 (the accounts tests' POST fixture)
 from tests.conftest import ReceivedEmail, free_port
 from tests.factories import make_paper
@@ -36,7 +37,7 @@ def search_data_dir(settings, tmp_path: Path) -> Iterator[Path]:
     """DATA_DIR (and so DATA_DIR/search) in a fresh folder for this test only."""
     settings.DATA_DIR = tmp_path
     yield tmp_path / "search"
-    search_services._indexes.pop(tmp_path / "search", None)
+    search_backend._indexes.pop(tmp_path / "search", None)
 
 
 DAY_PAPERS = [
@@ -95,7 +96,7 @@ DAY_PAPERS = [
 def make_day(day: dt.date, specs: list[dict], *, index: bool = True) -> list[Paper]:
     papers = [make_paper(day=day, **spec) for spec in specs]
     if index:
-        search_services.index_papers([paper.pk for paper in papers])
+        search_indexing.index_papers([paper.pk for paper in papers])
     return papers
 
 

@@ -14,7 +14,7 @@ import pytest
 from playwright.sync_api import expect
 
 from dailypapers.ingest.pipeline import import_records
-from dailypapers.search import services
+from dailypapers.search import backend
 from tests.functional.search_corpus import SPECS, record_of
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -38,7 +38,7 @@ def catalogue(settings, tmp_path) -> Iterator[None]:
         HUEY.immediate = previous
     assert stats.created == len(SPECS)
     yield
-    services._indexes.pop(tmp_path / "search", None)
+    backend._indexes.pop(tmp_path / "search", None)
 
 
 def test_header_search_then_a_result_then_one_of_its_similar_papers(

@@ -27,7 +27,7 @@ from django.test import override_settings
 from dailypapers.ingest.pipeline import import_records
 from dailypapers.ingest.records import AuthorRecord, DailyRecord, OrganizationRecord, PaperRecord
 from dailypapers.papers.models import Author, Organization, Paper
-from dailypapers.search import services
+from dailypapers.search import backend, indexing
 
 UTC = dt.UTC
 MAR_14, MAR_13, FEB_03 = dt.date(2025, 3, 14), dt.date(2025, 3, 13), dt.date(2025, 2, 3)
@@ -365,7 +365,7 @@ def indexed_corpus(django_db_setup, django_db_blocker, tmp_path_factory) -> Iter
             HUEY.immediate = previous
         assert stats.created == len(SPECS), stats
         ids = dict(Paper.objects.values_list("arxiv_id", "pk"))
-        status = services.index_status()
+        status = indexing.index_status()
         assert status.consistent and status.indexed == len(SPECS), status
     try:
         yield Corpus(data_dir, ids)
@@ -375,5 +375,5 @@ def indexed_corpus(django_db_setup, django_db_blocker, tmp_path_factory) -> Iter
             Author.objects.filter(papers__isnull=True).delete()
             Organization.objects.filter(papers__isnull=True).delete()
             # Their documents go too: on PostgreSQL the index is tables every test shares.
-            services.index_papers(ids.values())
-        services._indexes.pop(data_dir / "search", None)
+            indexing.index_papers(ids.values())
+        backend._indexes.pop(data_dir / "search", None)

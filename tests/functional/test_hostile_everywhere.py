@@ -17,7 +17,8 @@ from dailypapers.community.services.comments import post_comment
 from dailypapers.community.services.trending import recompute_trending_scores
 from dailypapers.community.services.votes import upvote_paper
 from dailypapers.papers.models import Paper
-from dailypapers.search import services as search_services
+from dailypapers.search import backend as search_backend
+from dailypapers.search import indexing as search_indexing
 from tests.functional.test_web_security import (
     BREAKOUT,
     JS_URL,
@@ -85,11 +86,11 @@ def test_signed_in_pages_with_forms_show_the_attacks_as_text(client, hostile_mem
 
 def test_the_search_page_shows_the_attacks_as_text(client, hostile_member, settings, tmp_path):
     settings.DATA_DIR = tmp_path
-    search_services.rebuild_index()
+    search_indexing.rebuild_index()
     try:
         html = client.get("/search", {"q": "alert gnp reversed"}).content.decode()
     finally:
-        search_services._indexes.pop(tmp_path / "search", None)
+        search_backend._indexes.pop(tmp_path / "search", None)
 
     result = audit(html)
     assert "2503.66666" in html

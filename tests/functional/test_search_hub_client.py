@@ -15,7 +15,7 @@ from huggingface_hub.errors import HfHubHTTPError  # noqa: E402
 
 from dailypapers.ingest.pipeline import import_records  # noqa: E402
 from dailypapers.ingest.records import OrganizationRecord  # noqa: E402
-from dailypapers.search import services  # noqa: E402
+from dailypapers.search import backend  # noqa: E402
 from tests.factories import paper_record  # noqa: E402
 
 # live_server answers from another thread, so the data must really be committed.
@@ -70,7 +70,7 @@ def catalogue(settings, tmp_path) -> Iterator[None]:
     finally:
         HUEY.immediate = previous
     yield
-    services._indexes.pop(tmp_path / "search", None)
+    backend._indexes.pop(tmp_path / "search", None)
 
 
 def test_list_papers_finds_papers_by_query_with_their_fields(hub, catalogue):

@@ -17,7 +17,7 @@ from huey.storage import SqliteStorage
 
 from dailypapers.ingest.pipeline import import_records
 from dailypapers.papers.models import Paper
-from dailypapers.search import services
+from dailypapers.search import backend, indexing
 from dailypapers.search.queries import search
 from dailypapers.search.tasks import BUSY_RETRY_SECONDS, index_changed_papers, update_search_index
 from tests.factories import paper_record
@@ -40,7 +40,7 @@ TITLES = [
 def search_dir(settings, tmp_path) -> Iterator[None]:
     settings.DATA_DIR = tmp_path
     yield
-    services._indexes.pop(tmp_path / "search", None)
+    backend._indexes.pop(tmp_path / "search", None)
 
 
 @pytest.fixture
@@ -65,7 +65,7 @@ def test_every_imported_paper_is_found_by_its_title_once_the_import_finished(hue
 
     assert stats.created == len(TITLES)
     assert titles_found_first(TITLES) == TITLES
-    assert services.index_status().consistent
+    assert indexing.index_status().consistent
 
 
 def test_a_paper_edited_by_a_later_import_is_found_by_its_new_text(huey):
@@ -78,7 +78,7 @@ def test_a_paper_edited_by_a_later_import_is_found_by_its_new_text(huey):
     assert Paper.objects.get(arxiv_id="2503.20001").title == "New Title: Astronomy"
     assert [h.paper.arxiv_id for h in search("astronomy", mode="bm25").hits] == ["2503.20001"]
     assert search("gardening", mode="bm25").hits == []
-    assert services.index_status().consistent
+    assert indexing.index_status().consistent
 
 
 def test_a_rolled_back_import_indexes_nothing(huey):
@@ -88,11 +88,11 @@ def test_a_rolled_back_import_indexes_nothing(huey):
 
     assert not Paper.objects.exists()
     assert search("volcanoes").hits == []
-    assert services.index_status().keyword_documents == 0
+    assert indexing.index_status().keyword_documents == 0
 
 
 def test_the_job_waits_while_another_process_indexes_then_indexes(huey):
-    with services.writer_lock():  # a rebuild or `dailypapers index update` in another process
+    with indexing.writer_lock():  # a rebuild or `dailypapers index update` in another process
         import_records([paper_record(title="Imported During A Rebuild: Glacier Dynamics")])
         assert search("glacier dynamics").hits == []
         [waiting] = huey.scheduled()
@@ -157,7 +157,7 @@ def test_a_queue_that_cannot_be_written_loses_no_paper(search_dir, tmp_path, mon
     assert stats.created == 1 and Paper.objects.count() == 1
     assert "`dailypapers index update` will index them" in caplog.text
     assert search("queue locked").hits == []
-    services.update_index()
+    indexing.update_index()
     assert search("queue locked").hits[0].paper.title == "Queued While The Queue Was Locked"
 
 
@@ -173,7 +173,7 @@ def test_the_daily_update_drops_deleted_papers_and_adds_missed_ones(huey):
 
     assert search("coral reef", mode="bm25").total == 0
     assert search("desert ants").hits[0].paper.title.startswith("Missed By The Queue")
-    assert services.index_status().consistent
+    assert indexing.index_status().consistent
 
 
 def test_votes_and_comments_queue_no_indexing_but_an_edit_does(search_dir, monkeypatch):

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from dailypapers.search import services
+from dailypapers.search import backend
 from dailypapers.search.documents import SearchDocument
 from dailypapers.search.engine import SearchEngine
 from dailypapers.search.hnsw_index import HnswVectorIndex
@@ -20,7 +20,7 @@ def search_data_dir(settings, tmp_path: Path) -> Iterator[Path]:
     """DATA_DIR (and so DATA_DIR/search) in a fresh folder for this test only."""
     settings.DATA_DIR = tmp_path
     yield tmp_path / "search"
-    services._indexes.pop(tmp_path / "search", None)
+    backend._indexes.pop(tmp_path / "search", None)
 
 
 def doc(doc_id: int, title: str, abstract: str = "", **fields) -> SearchDocument:

@@ -103,7 +103,7 @@ def test_similar_still_finds_k_papers_when_deleted_neighbours_crowd_the_graph(en
 
 
 def test_auto_backend_follows_the_database(settings):
-    from dailypapers.search.services import search_backend
+    from dailypapers.search.backend import search_backend
 
     settings.SEARCH_BACKEND = "auto"
     expected = "postgres" if postgres_search_available() else "tantivy"
@@ -114,10 +114,10 @@ def test_auto_backend_follows_the_database(settings):
 
 
 def test_product_index_uses_the_postgres_tables_on_postgresql(engine, search_data_dir, settings):
-    from dailypapers.search import services
+    from dailypapers.search import backend
 
     settings.SEARCH_BACKEND = "auto"
-    index = services.get_search_index()
+    index = backend.get_search_index()
 
     assert index.backend == "postgres"
     assert isinstance(index.keyword, PostgresKeywordIndex)
@@ -126,7 +126,7 @@ def test_product_index_uses_the_postgres_tables_on_postgresql(engine, search_dat
 
 
 def test_tantivy_backend_can_be_forced_on_any_database(settings):
-    from dailypapers.search.services import search_backend
+    from dailypapers.search.backend import search_backend
 
     settings.SEARCH_BACKEND = "tantivy"
 
@@ -136,7 +136,7 @@ def test_tantivy_backend_can_be_forced_on_any_database(settings):
 def test_unknown_backend_is_refused_with_a_clear_error(settings):
     from django.core.exceptions import ImproperlyConfigured
 
-    from dailypapers.search.services import search_backend
+    from dailypapers.search.backend import search_backend
 
     settings.SEARCH_BACKEND = "elastic"
 
@@ -147,7 +147,7 @@ def test_unknown_backend_is_refused_with_a_clear_error(settings):
 def test_postgres_backend_on_sqlite_is_refused_with_a_clear_error(settings):
     from django.core.exceptions import ImproperlyConfigured
 
-    from dailypapers.search.services import search_backend
+    from dailypapers.search.backend import search_backend
 
     if connection.vendor != "sqlite":
         pytest.skip("checks the refusal on SQLite")

@@ -7,7 +7,7 @@ import pytest
 from dailypapers.ingest.pipeline import import_records
 from dailypapers.ingest.sources.bulk import listing_records
 from dailypapers.papers.models import Paper
-from dailypapers.search import services
+from dailypapers.search import indexing
 from dailypapers.search.queries import search, similar_papers
 
 pytestmark = [pytest.mark.django_db, pytest.mark.shared_data]
@@ -20,7 +20,7 @@ PAPERS = 150  # embedding is the slow part: enough to rank among, few enough to 
 def real_papers(shared_data, search_data_dir):
     import_records(listing_records(shared_data / LISTINGS, limit=PAPERS))
     papers = list(Paper.objects.order_by("pk").prefetch_related("authors"))
-    report = services.index_papers([p.pk for p in papers])
+    report = indexing.index_papers([p.pk for p in papers])
     assert report.indexed == len(papers) >= PAPERS - 5
     return papers
 
@@ -49,4 +49,4 @@ def test_real_papers_rank_sensibly_by_title_author_category_and_similarity(real_
         similar = similar_papers(paper.pk, k=5)
         assert len(similar) == 5 and paper not in [s.paper for s in similar]
 
-    assert services.index_status().consistent
+    assert indexing.index_status().consistent

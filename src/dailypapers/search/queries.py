@@ -17,10 +17,10 @@ from dataclasses import dataclass, field
 from django.db.models import Prefetch
 
 from dailypapers.papers.models import Paper, PaperAuthor
+from dailypapers.search.backend import get_search_index
 from dailypapers.search.engine import MODES, Mode
 from dailypapers.search.interfaces import SORT_ORDERS, SearchFilters, SortOrder
 from dailypapers.search.syntax import ParsedQuery, parse_query
-from dailypapers.search.services import get_search_index
 
 MAX_LIMIT = 100
 MAX_OFFSET = 10_000  # deep pages cost a fused list this long; nobody reads page 500

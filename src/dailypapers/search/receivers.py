@@ -20,7 +20,7 @@ from dailypapers.papers.signals import papers_changed
 
 log = logging.getLogger(__name__)
 
-# Ids per job, as services.BATCH_SIZE: a failed job repeats at most one index commit's work.
+# Ids per job, as indexing.BATCH_SIZE: a failed job repeats at most one index commit's work.
 IDS_PER_JOB = 1000
 
 

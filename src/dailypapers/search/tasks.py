@@ -2,14 +2,14 @@
 
 * ``index_changed_papers(paper_ids)``: enqueued by ``search.receivers`` when ``papers_changed``
   fires, i.e. after the transaction that imported or changed the papers has committed. It brings
-  those papers up to date in both indexes (``services.index_papers``: unchanged text is skipped
+  those papers up to date in both indexes (``indexing.index_papers``: unchanged text is skipped
   without touching the model, a deleted paper is removed). While another process holds the writer
   lock (a rebuild, ``dailypapers index update``) the job waits and tries again, without limit:
   a rebuild reads the list of papers when it starts, so it may not include papers imported
   meanwhile, and dropping the job would leave them unsearchable.
 * ``bring_index_up_to_date``: enqueued by ``dailypapers demo`` after it imports the demo corpus,
   so the worker started beside the site makes it searchable in the background.
-* ``update_search_index``: once a day, ``services.update_index``: a safety net for papers whose
+* ``update_search_index``: once a day, ``indexing.update_index``: a safety net for papers whose
   job was lost (the queue wiped, every retry failed) and for deleted papers (deletions send no
   signal).
 """
@@ -22,7 +22,7 @@ from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 from huey.exceptions import RetryTask
 
-from dailypapers.search import services
+from dailypapers.search import indexing
 
 log = logging.getLogger(__name__)
 
@@ -33,8 +33,8 @@ BUSY_RETRY_SECONDS = 30
 @db_task(retries=5, retry_delay=60)
 def index_changed_papers(paper_ids: list[int]) -> None:
     try:
-        report = services.index_papers(paper_ids)
-    except services.IndexBusy:
+        report = indexing.index_papers(paper_ids)
+    except indexing.IndexBusy:
         # RetryTask does not use up one of the ``retries``: waiting for a writer is not a failure.
         raise RetryTask(delay=BUSY_RETRY_SECONDS) from None
     log.info("search index: %s", report.summary())
@@ -43,8 +43,8 @@ def index_changed_papers(paper_ids: list[int]) -> None:
 @db_task(retries=3, retry_delay=60)
 def bring_index_up_to_date() -> None:
     try:
-        report = services.update_index()
-    except services.IndexBusy:
+        report = indexing.update_index()
+    except indexing.IndexBusy:
         raise RetryTask(delay=BUSY_RETRY_SECONDS) from None
     log.info("search index update: %s", report.summary())
 
@@ -52,8 +52,8 @@ def bring_index_up_to_date() -> None:
 @db_periodic_task(crontab(hour="3", minute="40"))
 def update_search_index() -> None:
     try:
-        report = services.update_index()
-    except services.IndexBusy:
+        report = indexing.update_index()
+    except indexing.IndexBusy:
         log.info("search index: another process is indexing; skipping today's update")
         return
     log.info("search index update: %s", report.summary())

@@ -68,12 +68,12 @@ from dailypapers.community.queries import order_by_trending
 from dailypapers.digests.models import Digest, NotInterested, SentPaper, Subscriber
 from dailypapers.papers.models import Paper
 from dailypapers.papers.queries import Period, query_feed
+from dailypapers.search.backend import get_search_index
 from dailypapers.search.embedder import EmbedderUnavailable, get_embedder
 from dailypapers.search.engine import SearchEngine
 from dailypapers.search.fusion import fuse
 from dailypapers.search.interfaces import SearchFilters
 from dailypapers.search.syntax import parse_query
-from dailypapers.search.services import get_search_index
 
 CHUNK = 2000  # readers per outbox transaction
 LEXICAL_DEPTH = 1000  # BM25 hits read per interest before keeping the period's papers

@@ -20,7 +20,7 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
-from dailypapers.search import services
+from dailypapers.search import indexing
 
 
 class Command(BaseCommand):
@@ -47,10 +47,10 @@ class Command(BaseCommand):
                 return
             with self.progress_bar(console) as progress:
                 if action == "rebuild":
-                    report = services.rebuild_index(progress, restart=options["restart"])
+                    report = indexing.rebuild_index(progress, restart=options["restart"])
                 else:
-                    report = services.update_index(progress)
-        except services.IndexBusy as error:
+                    report = indexing.update_index(progress)
+        except indexing.IndexBusy as error:
             raise CommandError(str(error)) from None
         console.print(f"[bold green]done[/]: {report.summary()}", highlight=False)
 
@@ -85,7 +85,7 @@ class Command(BaseCommand):
         return Bar()
 
     def status(self, console: Console) -> None:
-        status = services.index_status()
+        status = indexing.index_status()
         console.print(
             f"papers {status.papers:,}   indexed {status.indexed:,}   pending {status.pending:,}\n"
             f"keyword index {status.keyword_documents:,} documents   vector index {status.vector_documents:,}\n"

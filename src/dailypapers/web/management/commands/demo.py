@@ -15,7 +15,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from dailypapers.papers.demo import DEMO_DAYS, DemoError, build_demo_database, default_corpus_dir
-from dailypapers.search.services import indexed_counts
+from dailypapers.search.indexing import indexed_counts
 from dailypapers.search.tasks import bring_index_up_to_date
 from dailypapers.web.management.commands.serve import (
     add_serve_arguments,

@@ -9,7 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from dailypapers.papers.models import Paper
-from dailypapers.search import services
+from dailypapers.search import backend, indexing
 from dailypapers.search.models import IndexedPaper
 from dailypapers.search.queries import search, similar_papers
 from tests.factories import make_paper
@@ -47,37 +47,37 @@ def papers(search_data_dir):
 
 
 def test_index_papers_makes_them_searchable(papers):
-    report = services.index_papers([p.pk for p in papers])
+    report = indexing.index_papers([p.pk for p in papers])
 
     results = search("diffusion image synthesis")
     assert report.indexed == 4 and report.embedded == 4
     assert results.hits[0].paper == papers[1]
     assert "<mark>Diffusion</mark>" in results.hits[0].title_html
-    assert services.index_status().consistent
+    assert indexing.index_status().consistent
 
 
 def test_index_papers_twice_changes_nothing(papers):
-    services.index_papers([p.pk for p in papers])
+    indexing.index_papers([p.pk for p in papers])
 
-    again = services.index_papers([p.pk for p in papers])
+    again = indexing.index_papers([p.pk for p in papers])
 
     assert again.indexed == 0 and again.unchanged == 4
 
 
 def test_edited_paper_is_reindexed_without_re_embedding_unchanged_text(papers):
-    services.index_papers([p.pk for p in papers])
+    indexing.index_papers([p.pk for p in papers])
     paper = papers[2]
     paper.categories = ["cs.CV"]
     paper.save()
 
-    report = services.index_papers([paper.pk])
+    report = indexing.index_papers([paper.pk])
 
     assert (report.indexed, report.embedded) == (1, 0)
     assert [hit.paper for hit in search("cat:cs.CV").hits] == [paper]
 
 
 def test_search_filters_by_author_and_org_fields(papers):
-    services.index_papers([p.pk for p in papers])
+    indexing.index_papers([p.pk for p in papers])
 
     assert [h.paper for h in search('author:"Jonathan Ho"').hits] == [papers[1]]
     assert [h.paper for h in search("org:deepmind learning").hits] == [papers[3]]
@@ -94,7 +94,7 @@ def test_search_rejects_bad_parameters_with_clear_errors(papers):
     "hostile", ['"unbalanced', "(((", "AND OR NOT", "x" * 10_240, "\x00\x07", "模型 🦙"]
 )
 def test_search_service_never_errors_on_hostile_text(papers, hostile):
-    services.index_papers([p.pk for p in papers])
+    indexing.index_papers([p.pk for p in papers])
 
     results = search(hostile)
 
@@ -102,7 +102,7 @@ def test_search_service_never_errors_on_hostile_text(papers, hostile):
 
 
 def test_search_query_count_does_not_grow_with_page_size(papers):
-    services.index_papers([p.pk for p in papers])
+    indexing.index_papers([p.pk for p in papers])
     with CaptureQueriesContext(connection) as one:
         search("learning", limit=1)
     with CaptureQueriesContext(connection) as many:
@@ -112,7 +112,7 @@ def test_search_query_count_does_not_grow_with_page_size(papers):
 
 
 def test_similar_papers_excludes_the_paper_itself(papers):
-    services.index_papers([p.pk for p in papers])
+    indexing.index_papers([p.pk for p in papers])
 
     similar = similar_papers(papers[2].pk, k=3)
 
@@ -121,25 +121,25 @@ def test_similar_papers_excludes_the_paper_itself(papers):
 
 
 def test_deleted_paper_is_removed_from_the_index(papers):
-    services.index_papers([p.pk for p in papers])
+    indexing.index_papers([p.pk for p in papers])
     gone = papers[0].pk
     Paper.objects.filter(pk=gone).delete()
 
-    services.index_papers([gone])
+    indexing.index_papers([gone])
 
     assert gone not in [h.paper.pk for h in search("transformer attention").hits]
-    assert gone not in services.get_search_index().engine.vectors.doc_ids()
-    assert services.index_status().consistent
+    assert gone not in backend.get_search_index().engine.vectors.doc_ids()
+    assert indexing.index_status().consistent
 
 
 def test_orphans_are_removed_by_update(papers):
-    services.index_papers([p.pk for p in papers])
+    indexing.index_papers([p.pk for p in papers])
     Paper.objects.filter(pk=papers[0].pk).delete()
-    assert not services.index_status().consistent
+    assert not indexing.index_status().consistent
 
-    services.update_index()
+    indexing.update_index()
 
-    status = services.index_status()
+    status = indexing.index_status()
     assert status.consistent and status.keyword_documents == 3 and status.vector_documents == 3
 
 
@@ -148,25 +148,25 @@ class Crash(Exception):
 
 
 def test_crash_after_index_commit_before_state_write_is_repaired_by_update(papers, monkeypatch):
-    services.index_papers([p.pk for p in papers[:2]])
-    real_record = services._record_indexed
+    indexing.index_papers([p.pk for p in papers[:2]])
+    real_record = indexing._record_indexed
 
     def crash(*args, **kwargs):
         raise Crash("killed between the index commit and the state write")
 
-    monkeypatch.setattr(services, "_record_indexed", crash)
+    monkeypatch.setattr(indexing, "_record_indexed", crash)
     with pytest.raises(Crash):
-        services.update_index()
+        indexing.update_index()
 
     # The indexes hold all four papers, the state only two: they disagree, and status says so.
-    status = services.index_status()
+    status = indexing.index_status()
     assert status.keyword_documents == 4 and status.indexed == 2 and not status.consistent
     assert IndexedPaper.objects.count() == 2
 
-    monkeypatch.setattr(services, "_record_indexed", real_record)
-    report = services.update_index()
+    monkeypatch.setattr(indexing, "_record_indexed", real_record)
+    report = indexing.update_index()
 
-    status = services.index_status()
+    status = indexing.index_status()
     assert status.consistent, status.problems
     assert (report.indexed, status.indexed, status.keyword_documents, status.vector_documents) == (
         2,
@@ -178,29 +178,29 @@ def test_crash_after_index_commit_before_state_write_is_repaired_by_update(paper
 
 
 def test_crash_while_reindexing_an_edit_is_repaired_by_rebuild(papers, monkeypatch):
-    services.index_papers([p.pk for p in papers])
+    indexing.index_papers([p.pk for p in papers])
     paper = papers[1]
     paper.title = "Score-based generative modelling"
     paper.save()
-    monkeypatch.setattr(services, "_record_indexed", lambda *a, **k: (_ for _ in ()).throw(Crash()))
+    monkeypatch.setattr(indexing, "_record_indexed", lambda *a, **k: (_ for _ in ()).throw(Crash()))
     with pytest.raises(Crash):
-        services.index_papers([paper.pk])
-    assert not services.index_status().consistent
+        indexing.index_papers([paper.pk])
+    assert not indexing.index_status().consistent
     monkeypatch.undo()
 
-    services.rebuild_index()
+    indexing.rebuild_index()
 
-    status = services.index_status()
+    status = indexing.index_status()
     assert status.consistent and status.rebuild == "done"
     assert [h.paper for h in search('"score-based generative"').hits] == [paper]
 
 
 def test_interrupted_rebuild_resumes_in_the_same_generation(papers, monkeypatch):
-    services.index_papers([p.pk for p in papers])
-    old_generation = services.get_search_index().state.generation
-    monkeypatch.setattr(services, "BATCH_SIZE", 2)
+    indexing.index_papers([p.pk for p in papers])
+    old_generation = backend.get_search_index().state.generation
+    monkeypatch.setattr(indexing, "BATCH_SIZE", 2)
     calls = {"n": 0}
-    real_record = services._record_indexed
+    real_record = indexing._record_indexed
 
     def crash_on_second_batch(*args, **kwargs):
         calls["n"] += 1
@@ -208,30 +208,30 @@ def test_interrupted_rebuild_resumes_in_the_same_generation(papers, monkeypatch)
             raise Crash()
         return real_record(*args, **kwargs)
 
-    monkeypatch.setattr(services, "_record_indexed", crash_on_second_batch)
+    monkeypatch.setattr(indexing, "_record_indexed", crash_on_second_batch)
     with pytest.raises(Crash):
-        services.rebuild_index()
-    interrupted = services.get_search_index().state
+        indexing.rebuild_index()
+    interrupted = backend.get_search_index().state
     assert interrupted.rebuild == "running" and interrupted.generation != old_generation
 
-    monkeypatch.setattr(services, "_record_indexed", real_record)
-    report = services.rebuild_index()
+    monkeypatch.setattr(indexing, "_record_indexed", real_record)
+    report = indexing.rebuild_index()
 
-    assert services.get_search_index().state.generation == interrupted.generation
+    assert backend.get_search_index().state.generation == interrupted.generation
     assert report.indexed == 2 and report.unchanged == 2 and report.embedded == 0
-    assert services.index_status().consistent
+    assert indexing.index_status().consistent
 
 
 def test_wiped_search_folder_starts_a_new_generation_and_rows_become_stale(papers):
-    services.index_papers([p.pk for p in papers])
-    services.remove_search_folder()
+    indexing.index_papers([p.pk for p in papers])
+    backend.remove_search_folder()
 
-    status = services.index_status()
+    status = indexing.index_status()
     assert (status.indexed, status.pending, status.keyword_documents) == (0, 4, 0)
 
-    report = services.update_index()
+    report = indexing.update_index()
     assert report.embedded == 0  # stored vectors are reused for unchanged text
-    assert services.index_status().consistent
+    assert indexing.index_status().consistent
 
 
 def test_index_command_status_and_rebuild(papers, capsys):
