@@ -3,13 +3,16 @@
 The engine indexes these, not model instances, so the product (papers from the database) and the
 benchmarks (a BEIR corpus in a temporary folder) go through the very same index classes.
 ``content_hash`` names exactly what an index holds for a document; the indexing state compares it
-with the database to find what is missing or stale.
+with the database to find what is missing or stale. ``filter_terms`` are the exact-match terms a
+document is filtered by (categories with their archives, ``has:code``): both keyword backends
+store the same ones.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 # Bump when the meaning of an indexed field changes: every stored hash then differs and a resume
@@ -64,3 +67,27 @@ class SearchDocument:
             payload = "\x00".join(parts)
             self._hash.append(hashlib.sha256(payload.encode("utf-8")).hexdigest())
         return self._hash[0]
+
+
+def category_terms(categories: Iterable[str]) -> list[str]:
+    """Lowercased categories, each followed by its archive (``cs.CL`` -> ``cs.cl``, ``cs``)."""
+    terms: list[str] = []
+    for category in categories:
+        value = category.strip().lower()
+        if not value:
+            continue
+        terms.append(value)
+        archive = value.split(".", 1)[0]
+        if archive != value:
+            terms.append(archive)
+    return list(dict.fromkeys(terms))
+
+
+# A filter term beside the category terms (no arXiv category has a colon): "has code" is a
+# filter of the indexes themselves on both backends, so it holds over every match.
+HAS_CODE_TERM = "has:code"
+
+
+def filter_terms(doc: SearchDocument) -> list[str]:
+    """The exact-match terms a document is filtered by: its category terms and flag terms."""
+    return [*category_terms(doc.categories), *([HAS_CODE_TERM] if doc.has_code else [])]

@@ -36,7 +36,8 @@ from typing import Generic, TypeVar
 import numpy as np
 from django.db import connection, transaction
 
-from dailypapers.search.documents import SearchDocument
+from dailypapers.search.documents import HAS_CODE_TERM, SearchDocument, filter_terms
+from dailypapers.search.highlight import Highlighter
 from dailypapers.search.interfaces import (
     Highlight,
     IndexContents,
@@ -45,7 +46,6 @@ from dailypapers.search.interfaces import (
     SortOrder,
 )
 from dailypapers.search.syntax import ParsedQuery
-from dailypapers.search.tantivy_index import HAS_CODE_TERM, TantivyKeywordIndex, filter_terms
 
 KEYWORD_TABLE = "search_pgdocument"
 VECTOR_TABLE = "search_pgvector"
@@ -111,8 +111,8 @@ class PostgresKeywordIndex(_StagedWrites[SearchDocument]):
         self.terms_table = terms_table
         self.terms_state_table = terms_state_table
         super().__init__()
-        # Highlighting is text work, not index work: tantivy's analyzer and marker in memory.
-        self._highlighter = TantivyKeywordIndex(None)
+        # Highlighting is text work, not index work: the same highlighter as the tantivy index.
+        self._highlighter = Highlighter()
 
     # -- writes -------------------------------------------------------------------------------
 

@@ -9,33 +9,26 @@ A tantivy index in a folder (beside SQLite: ``DATA_DIR/search/keyword``). Querie
 ``ParsedQuery`` with tantivy's query constructors, never with its query-string parser, which raises
 on syntax it does not like; user text only ever reaches an analyzer.
 
-Fields: title and abstract go through the ``dp_en`` analyzer (lowercase, ASCII folding, English
-stop words, Snowball stemming); author and organization names through ``dp_name`` (no stemming, so
-``author:hinton`` does not match "Hint"). A name is one value of a multi-valued field, so the phrase
+Fields: title and abstract go through the ``dp_en`` analyzer (``analyzers.english_analyzer``:
+lowercase, ASCII folding, English stop words, Snowball stemming); author and organization names
+through ``dp_name`` (no stemming, so ``author:hinton`` does not match "Hint"). A name is one value of a multi-valued field, so the phrase
 ``author:"Yann LeCun"`` cannot match across two authors. Categories are stored lowercased, with
-their archive (``cs``) too, so ``cat:cs`` selects a whole archive.
+their archive (``cs``) too, so ``cat:cs`` selects a whole archive (``documents.filter_terms``).
+Titles and snippets are marked by ``highlight.Highlighter``, shared with the PostgreSQL backend.
 """
 
 from __future__ import annotations
 
-import html
-import re
 import shutil
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import tantivy
-from tantivy import (
-    Document,
-    FieldType,
-    Filter,
-    Occur,
-    Query,
-    TextAnalyzerBuilder,
-    Tokenizer,
-)
+from tantivy import Document, FieldType, Occur, Query
 
-from dailypapers.search.documents import SearchDocument
+from dailypapers.search.analyzers import english_analyzer, name_analyzer
+from dailypapers.search.documents import HAS_CODE_TERM, SearchDocument, filter_terms
+from dailypapers.search.highlight import Highlighter
 from dailypapers.search.interfaces import (
     Highlight,
     IndexContents,
@@ -46,34 +39,11 @@ from dailypapers.search.interfaces import (
 from dailypapers.search.syntax import ParsedQuery
 
 KEYWORD_FORMAT = 1
-SNIPPET_CHARS = 300
 TITLE_BOOST = 0.3  # on top of the title words counted in body; tuned on SciFact train (--sweep)
 AUTHORS_BOOST = 1.0
 WRITER_HEAP_BYTES = 128_000_000
 # Far past any real date; used so that an undated paper sorts last in "newest" and first in "oldest".
 UNDATED = 0
-
-
-def english_analyzer() -> tantivy.TextAnalyzer:
-    return (
-        TextAnalyzerBuilder(Tokenizer.simple())
-        .filter(Filter.remove_long(40))
-        .filter(Filter.lowercase())
-        .filter(Filter.ascii_fold())
-        .filter(Filter.stopword("english"))
-        .filter(Filter.stemmer("english"))
-        .build()
-    )
-
-
-def name_analyzer() -> tantivy.TextAnalyzer:
-    return (
-        TextAnalyzerBuilder(Tokenizer.simple())
-        .filter(Filter.remove_long(40))
-        .filter(Filter.lowercase())
-        .filter(Filter.ascii_fold())
-        .build()
-    )
 
 
 def build_schema() -> tantivy.Schema:
@@ -89,36 +59,6 @@ def build_schema() -> tantivy.Schema:
     builder.add_integer_field("published", stored=False, indexed=True, fast=True)
     builder.add_text_field("content_hash", stored=True, tokenizer_name="raw")
     return builder.build()
-
-
-def category_terms(categories: Iterable[str]) -> list[str]:
-    terms: list[str] = []
-    for category in categories:
-        value = category.strip().lower()
-        if not value:
-            continue
-        terms.append(value)
-        archive = value.split(".", 1)[0]
-        if archive != value:
-            terms.append(archive)
-    return list(dict.fromkeys(terms))
-
-
-HAS_CODE_TERM = "has:code"  # a filter term beside the categories; no arXiv category has a colon
-
-
-def filter_terms(doc: SearchDocument) -> list[str]:
-    """The exact-match terms a document is filtered by: its category terms and flag terms."""
-    return [*category_terms(doc.categories), *([HAS_CODE_TERM] if doc.has_code else [])]
-
-
-def leading_text(text: str, limit: int = SNIPPET_CHARS) -> str:
-    """The first ``limit`` characters, cut at a word boundary, as escaped HTML."""
-    text = " ".join(text.split())
-    if len(text) <= limit:
-        return html.escape(text)
-    cut = text[:limit].rsplit(" ", 1)[0]
-    return html.escape(cut) + "…"
 
 
 class TantivyKeywordIndex:
@@ -149,8 +89,7 @@ class TantivyKeywordIndex:
         self._index.config_reader(reload_policy="manual")
         self._writer: tantivy.IndexWriter | None = None
         self._meta_stamp = self._stamp()
-        self._stems: dict[str, str] = {}  # word -> stem, for highlighting
-        self._matchers: dict[frozenset[str], re.Pattern[str]] = {}
+        self._highlighter = Highlighter()
 
     @classmethod
     def destroy(cls, path: Path) -> None:
@@ -416,122 +355,10 @@ class TantivyKeywordIndex:
         query: ParsedQuery,
         texts: dict[int, tuple[str, str]] | None = None,
     ) -> dict[int, Highlight]:
-        """Marked title and a ~300-character snippet of the abstract around the most query words.
-
-        ``texts`` (title, abstract) spares reading stored fields when the caller has the papers
-        already. Our own highlighter rather than tantivy's SnippetGenerator: the same analyzer
-        finds the words, and it took a third of the time (145 us per document in tantivy).
-        """
-        if texts is None:
-            texts = self.texts(doc_ids)
-        stems = self._query_stems(query)
-        out: dict[int, Highlight] = {}
-        for doc_id in doc_ids:
-            if doc_id not in texts:
-                continue
-            title, abstract = texts[doc_id]
-            out[doc_id] = Highlight(self._mark_stems(title, stems), self._snippet(abstract, stems))
-        return out
-
-    def _snippet(self, text: str, stems: set[str], limit: int = SNIPPET_CHARS) -> str:
-        """The window of ``limit`` characters holding the most distinct query stems, marked."""
-        text = " ".join(text.split())
-        spans = self._spans(text, stems)
-        if not spans:
-            return leading_text(text, limit)
-        best_start, best_count = spans[0][0], 0
-        for i, (start, _, _) in enumerate(spans):
-            distinct = {stem for s, e, stem in spans[i:] if e <= start + limit}
-            if len(distinct) > best_count:
-                best_start, best_count = start, len(distinct)
-        # Start a little before the first match, at a word boundary, and end at one.
-        begin = max(0, best_start - 60)
-        if begin > 0:
-            space = text.find(" ", begin)
-            begin = space + 1 if 0 <= space < best_start else begin
-        end = min(len(text), begin + limit)
-        if end < len(text):
-            space = text.rfind(" ", begin, end)
-            end = space if space > best_start else end
-        html_parts = ["…" if begin > 0 else ""]
-        position = begin
-        for start, stop, _ in spans:
-            if start < position or stop > end:
-                continue
-            html_parts.append(html.escape(text[position:start]))
-            html_parts.append(f"<mark>{html.escape(text[start:stop])}</mark>")
-            position = stop
-        html_parts.append(html.escape(text[position:end]))
-        html_parts.append("…" if end < len(text) else "")
-        return "".join(html_parts)
-
-    def _spans(self, text: str, stems: set[str]) -> list[tuple[int, int, str]]:
-        """(start, end, stem) of the words of ``text`` whose stem is a query stem.
-
-        Tokenizing a whole abstract through tantivy builds a Python object per token (~80 us); for
-        ASCII text a regex first picks the few words that start like a query stem (C speed), and
-        only those are stemmed (cached). Other text takes the analyzer's own offsets.
-        """
-        if not stems or not text:
-            return []
-        if not text.isascii():
-            return [
-                (token.char_offset_from, token.char_offset_to, token.text)
-                for token in self._en.pre_tokenize(text).tokens
-                if token.text in stems
-            ]
-        key = frozenset(stems)
-        matcher = self._matchers.get(key)
-        if matcher is None:
-            prefixes = sorted({stem[:3] for stem in stems})
-            alternatives = "|".join(map(re.escape, prefixes))
-            matcher = re.compile(rf"(?<![A-Za-z0-9])(?:{alternatives})[A-Za-z0-9]*", re.IGNORECASE)
-            if len(self._matchers) > 1000:
-                self._matchers.clear()
-            self._matchers[key] = matcher
-        spans = []
-        for match in matcher.finditer(text):
-            stem = self._stem(match.group())
-            if stem in stems:
-                spans.append((match.start(), match.end(), stem))
-        return spans
-
-    def _stem(self, word: str) -> str:
-        stem = self._stems.get(word)
-        if stem is None:
-            tokens = self._en.analyze(word)
-            stem = tokens[0] if len(tokens) == 1 else ""
-            if len(self._stems) > 200_000:
-                self._stems.clear()
-            self._stems[word] = stem
-        return stem
-
-    def _query_stems(self, query: ParsedQuery) -> set[str]:
-        return {
-            text
-            for part in [*query.words, *query.phrases]
-            for _, text in self._terms(self._en, part)
-        }
-
-    def _mark_stems(self, text: str, stems: set[str]) -> str:
-        """Escaped ``text`` with every word whose stem the query contains wrapped in <mark>.
-
-        The whole title is shown, so it is marked here rather than by the snippet generator, which
-        would pick a fragment. The analyzer's token offsets are character offsets.
-        """
-        spans = self._spans(text, stems)
-        if not spans:
-            return html.escape(text)
-        out: list[str] = []
-        position = 0
-        for start, end, _ in spans:
-            if start < position:
-                continue
-            out.append(html.escape(text[position:start]))
-            out.append(f"<mark>{html.escape(text[start:end])}</mark>")
-            position = end
-        out.append(html.escape(text[position:]))
-        return "".join(out)
+        """Marked title and snippet; ``texts`` (title, abstract) spares reading stored fields."""
+        return self._highlighter.highlight(
+            doc_ids, query, texts if texts is not None else self.texts(doc_ids)
+        )
 
     def contents(self) -> IndexContents:
         searcher = self._searcher()
