@@ -1,1 +1,1 @@
-"""Writes of the community app: ``votes`` (upvote, withdraw) and ``trending`` (store the scores)."""
+"""Writes of the community app: ``votes``, ``trending``, ``comments``, ``submissions``, ``moderation``."""
