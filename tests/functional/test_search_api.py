@@ -9,7 +9,7 @@ import pytest
 from pydantic import TypeAdapter
 
 from dailypapers.api.schemas import DailyPaperOut, ErrorOut
-from dailypapers.search.browse import top_hits
+from dailypapers.search.queries import search
 from tests.functional.search_corpus import HOSTILE_ID, SCRIPT, SPECS, indexed_corpus
 
 pytestmark = pytest.mark.django_db
@@ -137,10 +137,15 @@ def test_the_query_count_does_not_grow_with_the_limit(client, django_assert_max_
     assert len(many.captured_queries) == len(few.captured_queries)
 
 
-def test_top_hits_reads_past_one_call_without_gaps_or_repeats():
-    # Calls of 3 stand in for search()'s 100: the same ranking, read across many seams.
-    whole, total, _ = top_hits("learning", count=15, mode="bm25", chunk=100)
-    pieces, pieces_total, _ = top_hits("learning", count=15, mode="bm25", chunk=3)
+def test_one_call_serves_more_than_a_page_without_gaps_or_repeats():
+    # The API's 120 and the search page's window of 200 come from one search() call; in BM25 the
+    # ranking does not depend on the page size, so pages of 3 read in turn must agree with it.
+    whole = search("learning", limit=15, mode="bm25")
+    pieces = [
+        hit
+        for start in range(0, 15, 3)
+        for hit in search("learning", limit=3, offset=start, mode="bm25").hits
+    ]
 
-    assert [h.paper.pk for h in pieces] == [h.paper.pk for h in whole]
-    assert total == pieces_total and len(whole) == min(15, total)
+    assert [h.paper.pk for h in pieces] == [h.paper.pk for h in whole.hits]
+    assert len({h.paper.pk for h in whole.hits}) == len(whole.hits) == min(15, whole.total)

@@ -263,3 +263,117 @@ def test_has_code_filter_reaches_a_match_ranked_below_hundreds_of_others(tmp_pat
 
     assert 999 not in ids(everything) and everything.total == 301
     assert ids(only_code) == [999] and only_code.total == 1
+
+
+# -- rank_among: ranking a given set of papers (a period's), for one or several queries -----------
+
+
+@pytest.mark.parametrize("mode", ["bm25", "semantic", "hybrid"])
+@pytest.mark.parametrize(
+    "text", ["deep learning networks", "image synthesis", '"residual learning" networks']
+)
+def test_rank_among_every_paper_ranks_as_search_ranks(engine, text, mode):
+    query = parse_query(text)
+    whole = engine.search(query, mode=mode, limit=100)
+
+    [among] = engine.rank_among([query], [1, 2, 3, 4, 5], mode=mode)
+
+    assert ids(among) == ids(whole) and among.mode == whole.mode == mode
+    assert [hit.score for hit in among.hits] == pytest.approx(
+        [hit.score for hit in whole.hits], abs=1e-5
+    )
+
+
+def test_rank_among_keeps_only_the_candidates_and_their_constraints(engine):
+    networks, cv_only, diffusion = engine.rank_among(
+        [parse_query("deep networks"), parse_query("networks cat:cs.CV"), parse_query("diffusion")],
+        [4, 5],
+        mode="hybrid",
+    )
+
+    assert set(ids(networks)) <= {4, 5} and ids(networks)[0] in {4, 5} and networks.total == 2
+    assert ids(cv_only) == [4]
+    # Paper 2 is the one about diffusion, but it is not a candidate.
+    assert 2 not in ids(diffusion)
+
+
+def test_rank_among_a_query_without_words_ranks_by_its_constraints_or_by_date(engine):
+    query = parse_query("cat:cs.lg")
+
+    [by_score] = engine.rank_among([query], [1, 2, 3, 4, 5], mode="bm25")
+    [newest] = engine.rank_among([query], [1, 2, 3, 4, 5], mode="bm25", sort="newest")
+
+    assert set(ids(by_score)) == {1, 2, 5} and by_score.sort == "relevance"
+    assert ids(newest) == [2, 1, 5]
+
+
+def test_rank_among_reaches_a_candidate_ranked_below_hundreds_of_others(tmp_path):
+    from dailypapers.search.engine import SearchEngine
+    from dailypapers.search.tantivy_index import TantivyKeywordIndex
+    from tests.search.conftest import doc
+
+    many = [doc(i, f"Diffusion diffusion diffusion study {i}", "diffusion") for i in range(1, 1301)]
+    quiet = doc(9999, "A note", "We mention diffusion once among many other words of this note.")
+    engine = SearchEngine(TantivyKeywordIndex(tmp_path / "keyword"), None)
+    engine.index([*many, quiet])
+    engine.commit()
+    query = parse_query("diffusion")
+    whole = engine.search(query, mode="bm25", limit=1301)
+
+    [among] = engine.rank_among([query], [9999, 7, 1300], mode="bm25")
+
+    assert ids(whole)[-1] == 9999 and whole.total == 1301
+    assert ids(among) == [i for i in ids(whole) if i in {9999, 7, 1300}]
+    assert among.hits[-1].score == whole.hits[-1].score
+
+
+def test_rank_among_without_a_model_ranks_by_keywords_with_a_note(tmp_path):
+    from dailypapers.search.embedder import EmbedderUnavailable
+    from dailypapers.search.engine import SearchEngine
+    from dailypapers.search.hnsw_index import HnswVectorIndex
+    from dailypapers.search.tantivy_index import TantivyKeywordIndex
+    from tests.search.conftest import CORPUS
+
+    def no_model():
+        raise EmbedderUnavailable("the embedding model is not installed")
+
+    engine = SearchEngine(
+        TantivyKeywordIndex(tmp_path / "k"), HnswVectorIndex(tmp_path / "v"), embedder=no_model
+    )
+    engine.keyword.upsert(CORPUS)
+    vectors = np.random.default_rng(0).normal(size=(len(CORPUS), 384)).astype(np.float32)
+    engine.vectors.upsert(
+        [d.doc_id for d in CORPUS], vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+    )
+    engine.commit()
+
+    [results] = engine.rank_among([parse_query("diffusion")], [1, 2, 3], mode="hybrid")
+
+    assert ids(results) == [2] and results.mode == "bm25"
+    assert "not available" in results.notes[0]
+
+
+def test_candidates_read_their_vectors_once_with_zero_rows_for_the_unindexed(engine):
+    candidates = engine.candidates([2, 404, 4])
+
+    matrix = candidates.matrix
+
+    assert matrix is not None and matrix.shape == (3, 384)
+    assert np.array_equal(matrix[0], engine.vectors.vector(2))
+    assert not matrix[1].any()
+    assert candidates.matrix is matrix
+
+
+def test_best_matches_keeps_each_papers_best_score_and_the_query_that_gave_it():
+    from dailypapers.search.engine import EngineHit, Match, best_matches
+
+    first = [EngineHit(1, 0.9), EngineHit(2, 0.5), EngineHit(3, 0.4)]
+    second = [EngineHit(2, 0.8), EngineHit(1, 0.9), EngineHit(4, 0.3)]
+
+    assert best_matches([first, second]) == [
+        Match(1, 0.9, 0),  # a tie goes to the earlier query
+        Match(2, 0.8, 1),
+        Match(3, 0.4, 0),
+        Match(4, 0.3, 1),
+    ]
+    assert best_matches([first, second], depth=1) == [Match(1, 0.9, 0), Match(2, 0.8, 1)]

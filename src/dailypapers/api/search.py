@@ -25,7 +25,8 @@ from dailypapers.api.responses import encode, json_response
 from dailypapers.api.schemas import DailyPaperOut, ErrorOut, RateLimitedOut
 from dailypapers.papers.queries import query_papers
 from dailypapers.ratelimit import limit_request
-from dailypapers.search.browse import MAX_QUERY_CHARS, top_hits
+from dailypapers.search.browse import MAX_QUERY_CHARS
+from dailypapers.search.queries import search
 
 router = Router(tags=["Hugging Face compatible"])
 
@@ -59,8 +60,7 @@ def search_papers(
     if query.strip():
         if (refused := limit_request(request, "search")) is not None:
             return refused
-        hits, _, _ = top_hits(query, count=limit)
-        papers = [hit.paper for hit in hits]
+        papers = [hit.paper for hit in search(query, limit=limit).hits]
     else:
         papers = list(query_papers()[:limit])
     return json_response(encode([serializers.daily_item_json(paper) for paper in papers]))

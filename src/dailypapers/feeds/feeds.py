@@ -31,7 +31,8 @@ from dailypapers.papers.queries import (
     query_feed,
     query_organization_papers,
 )
-from dailypapers.search.browse import SearchForm, top_hits
+from dailypapers.search.browse import SearchForm
+from dailypapers.search.queries import search
 
 ITEMS = 50
 SEARCH_ITEMS = 50
@@ -251,7 +252,7 @@ class SearchFeed(PaperFeed):
         return f"The {SEARCH_ITEMS} papers that best match this search, newest first."
 
     def items(self, form: SearchForm) -> list[Paper]:
-        hits, _, _ = top_hits(form.query_text(), form.filters(), count=SEARCH_ITEMS)
+        hits = search(form.query_text(), form.filters(), limit=SEARCH_ITEMS).hits
         papers = [hit.paper for hit in hits]
         undated = dt.datetime.min.replace(tzinfo=dt.UTC)
         return sorted(papers, key=lambda paper: paper.published_at or undated, reverse=True)

@@ -1,12 +1,11 @@
 """What people ask of search, over the one read path ``search.queries.search()``.
 
-The search page, ``/papers?q=`` (a feed filtered by a query) and the JSON API all come through
-here, so they parse, validate and rank alike:
+The search page, ``/papers?q=`` (a feed filtered by a query), the search feed and the JSON API
+all come through here or ``search.queries``, so they parse, validate and rank alike:
 
     SearchForm.from_params(GET)   q, sort, from, to, cat, org, author, code, page -> a form or errors
     run_search(form)              one page of results for the search page
-    top_hits(query, count=120)    the best ``count`` hits (the API; more than ``search()``'s 100)
-    search_among(query, papers)   which of these papers match, best first (a filtered feed)
+    search_among(query, ids)      which of these papers match, best first (a filtered feed)
 
 ``search()`` itself filters by date, category and "has code" and sorts by relevance or date. One
 thing the page offers is done here, over a window of the best ``WINDOW`` matches: "most upvoted"
@@ -26,13 +25,13 @@ from dataclasses import dataclass, field, replace
 from urllib.parse import urlencode
 
 from dailypapers.search.interfaces import SearchFilters
-from dailypapers.search.queries import MAX_LIMIT, MAX_OFFSET, SearchHit, search
+from dailypapers.search.queries import SearchHit, SearchResults, search
+from dailypapers.search.queries import search_among as search_papers_among
 
 MAX_QUERY_CHARS = 250  # Hugging Face's limit for q; a title or a claim fits with room to spare
 MAX_FIELD_CHARS = 100  # an author's or organization's name
 PAGE_SIZE = 20
 WINDOW = 200  # best matches re-ordered by upvotes
-AMONG_DEPTH = 1000  # matches looked through when filtering a feed
 # A person pages through the first thousand matches at most; past them, narrowing the search is
 # the answer (and deep pages cost a fused list as long as the offset).
 MAX_RESULTS = 1000
@@ -267,40 +266,6 @@ class SearchPage:
         return (self.page - 1) * self.page_size + 1
 
 
-def top_hits(
-    query: str,
-    filters: SearchFilters | None = None,
-    *,
-    count: int,
-    sort: str = "relevance",
-    mode: str = "hybrid",
-    offset: int = 0,
-    chunk: int = MAX_LIMIT,
-) -> tuple[list[SearchHit], int, list[str]]:
-    """The best ``count`` hits from ``offset`` on, in calls of ``chunk`` (``search()`` gives at
-    most 100 per call).
-
-    Returns the hits, the total number of matches and the engine's notes.
-    """
-    hits: list[SearchHit] = []
-    seen: set[int] = set()
-    total, notes = 0, []
-    position = offset
-    while len(hits) < count and position <= MAX_OFFSET:
-        limit = min(chunk, count - len(hits))
-        results = search(query, filters, sort=sort, limit=limit, offset=position, mode=mode)  # type: ignore[arg-type]
-        total, notes = results.total, results.notes
-        for hit in results.hits:
-            # Fusion depth grows with the offset, so two calls may both hold a paper at the seam.
-            if hit.paper.pk not in seen:
-                seen.add(hit.paper.pk)
-                hits.append(hit)
-        position += limit
-        if position >= results.total or not results.hits:
-            break
-    return hits, total, notes
-
-
 def run_search(form: SearchForm) -> SearchPage:
     """One page of results: straight from ``search()``, or from the window for code/upvotes."""
     started = time.perf_counter()
@@ -313,8 +278,9 @@ def run_search(form: SearchForm) -> SearchPage:
         return SearchPage(
             form, results.hits, results.total, form.page, PAGE_SIZE, took, list(results.notes)
         )
-    hits, total, notes = top_hits(query, filters, count=WINDOW, sort=engine_sort)
-    full = total > len(hits)
+    results = search(query, filters, sort=engine_sort, limit=WINDOW)  # type: ignore[arg-type]
+    hits, notes = list(results.hits), results.notes
+    full = results.total > len(hits)
     hits.sort(key=lambda hit: hit.paper.upvotes, reverse=True)  # stable: ties keep relevance
     start = (form.page - 1) * PAGE_SIZE
     took = (time.perf_counter() - started) * 1000
@@ -330,44 +296,14 @@ def run_search(form: SearchForm) -> SearchPage:
     )
 
 
-@dataclass
-class AmongResult:
-    hits: list[SearchHit]
-    notes: list[str]
-    complete: bool
-    """False when more than ``AMONG_DEPTH`` papers matched and some candidates were not reached."""
-
-
-def search_among(query: str, candidates: Iterable[tuple[int, dt.datetime | None]]) -> AmongResult:
-    """Which ``candidates`` (paper id, arXiv date) match ``query``, best first.
+def search_among(query: str, paper_ids: Iterable[int]) -> SearchResults:
+    """Which of ``paper_ids`` (a feed's papers) match ``query``, best first.
 
     A feed is filtered by words, as a reader expects of a filter: keyword matching (BM25) only,
-    so a paper is kept because it says what was typed, not because its topic is near. The search
-    is narrowed to the candidates' arXiv dates (a filter never makes the words optional), then
-    the best matches are read until every candidate was seen or ``AMONG_DEPTH`` matches were
-    looked through; the candidates among them are kept, in that order.
+    so a paper is kept because it says what was typed, not because its topic is near. Every
+    paper of the feed is looked at (``engine.rank_among``), however many others match.
     """
-    papers = list(candidates)
-    wanted = {pk for pk, _ in papers}
-    if not wanted:
-        return AmongResult([], [], True)
-    dates = [published for _, published in papers if published is not None]
-    filters = SearchFilters()
-    if len(dates) == len(papers):
-        # An undated paper never matches a date range: with one in the feed, search every date.
-        filters = SearchFilters(published_from=min(dates), published_to=max(dates))
-    kept: list[SearchHit] = []
-    notes: list[str] = []
-    position, total = 0, 0
-    while position < AMONG_DEPTH and len(kept) < len(wanted):
-        results = search(query, filters, limit=MAX_LIMIT, offset=position, mode="bm25")
-        notes, total = list(results.notes), results.total
-        kept.extend(hit for hit in results.hits if hit.paper.pk in wanted)
-        position += MAX_LIMIT
-        if position >= total or not results.hits:
-            break
-    complete = position >= total or len(kept) == len(wanted)
-    return AmongResult(kept, notes, complete)
+    return search_papers_among(query, paper_ids, mode="bm25")
 
 
 def page_numbers(page: int, pages: int, around: int = 2) -> Sequence[int | None]:

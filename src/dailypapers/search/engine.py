@@ -1,12 +1,22 @@
-"""``SearchEngine``: one search path over a ``KeywordIndex`` and a ``VectorIndex``.
+"""``SearchEngine``: the one place papers are ranked, over a ``KeywordIndex`` and a ``VectorIndex``.
 
-It indexes ``SearchDocument``s (embedding them when no vectors are given) and answers a
+It indexes ``SearchDocument``s (embedding them when no vectors are given) and ranks for a
 ``ParsedQuery`` in three modes: ``bm25`` (lexical only), ``semantic`` (embedding neighbours only)
-and ``hybrid`` (both, fused). The product's ``search()`` service and the quality benchmark call the
-same ``SearchEngine.search``; only where documents come from differs.
+and ``hybrid`` (both, fused by ``fusion.fuse`` with ``DEFAULT_FUSION``). Two operations:
 
-Constraints (phrases, ``author:``/``org:``/``cat:``, filters) hold for every mode: semantic
-neighbours that fail them are dropped by asking the keyword index which candidates satisfy them.
+* ``search(query, filters, sort, limit, offset, mode)``: the best matches in the whole index, any
+  page size in one call. The search page, the API, the search feed and the quality benchmark
+  call it; only where the documents come from differs.
+* ``rank_among(queries, among, mode)``: rank a given set of documents (a day's, a week's or a
+  month's papers) for several queries at once: the digest's interests, a feed filtered by ``?q=``,
+  a reader's "For you". Every candidate that matches is ranked, however far down the whole
+  index's ranking it would be; ``best_matches`` then keeps each document's best score and which
+  query gave it.
+
+Both rank alike: the same BM25 of the keyword index, the same cosine floor
+(``MIN_SEMANTIC_SCORE``), the same constraint checks and the same fusion. Constraints (phrases,
+``author:``/``org:``/``cat:``, filters) hold for every mode: semantic neighbours that fail them
+are dropped by asking the keyword index which of them satisfy them.
 """
 
 from __future__ import annotations
@@ -59,6 +69,69 @@ class EngineResults:
     mode: str
     sort: str
     notes: list[str] = field(default_factory=list)
+
+
+class Candidates:
+    """The documents ``rank_among`` ranks (a period's papers), prepared once for many queries.
+
+    Their vectors are read from the vector index on first use, as one ``n x 384`` matrix (rows in
+    ``ids`` order; zeros where a document has no vector, which no query can then reach): the
+    semantic half of ``rank_among`` is one matrix product per batch of queries, and callers use
+    the matrix for their own similarities (a digest's "like the papers I upvoted").
+    """
+
+    def __init__(self, doc_ids: Iterable[int], vectors: VectorIndex | None) -> None:
+        self.ids: tuple[int, ...] = tuple(dict.fromkeys(int(i) for i in doc_ids))
+        self._vectors = vectors
+        self._matrix: np.ndarray | None = None
+        self._loaded = False
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    @property
+    def matrix(self) -> np.ndarray | None:
+        """The candidates' vectors, or None when none of them has one (or there is no index)."""
+        if not self._loaded:
+            self._loaded = True
+            if self.ids and self._vectors is not None:
+                rows = [self._vectors.vector(doc_id) for doc_id in self.ids]
+                present = [row for row in rows if row is not None]
+                if present:
+                    matrix = np.zeros((len(self.ids), present[0].shape[0]), dtype=np.float32)
+                    for i, row in enumerate(rows):
+                        if row is not None:
+                            matrix[i] = row
+                    self._matrix = matrix
+        return self._matrix
+
+
+@dataclass(frozen=True)
+class Match:
+    """A document's best score over several queries, and which query gave it."""
+
+    doc_id: int
+    score: float
+    query: int
+    """Index of the query (in the list ranked) whose ranking gave ``score``."""
+
+
+def best_matches(
+    rankings: Sequence[EngineResults | Sequence[EngineHit]], depth: int | None = None
+) -> list[Match]:
+    """One entry per document over several rankings (a reader's interests): its best score and
+    the query that gave it, best first (ties: the earlier query, then the document id).
+
+    ``depth``: only the first ``depth`` hits of each ranking take part (enough for a page).
+    """
+    best: dict[int, Match] = {}
+    for number, ranking in enumerate(rankings):
+        hits = ranking.hits if isinstance(ranking, EngineResults) else ranking
+        for hit in hits[:depth]:
+            current = best.get(hit.doc_id)
+            if current is None or hit.score > current.score:
+                best[hit.doc_id] = Match(hit.doc_id, hit.score, number)
+    return sorted(best.values(), key=lambda m: (-m.score, m.query, m.doc_id))
 
 
 class SearchEngine:
@@ -182,20 +255,108 @@ class SearchEngine:
                 if lexical is None:
                     lexical = self.keyword.search(query, filters, limit=depth)
         lexical_hits = lexical.hits if lexical else []
+        fused = self._fused(mode, lexical_hits, semantic)
         if mode == "bm25":
-            fused, total = lexical_hits, lexical.total if lexical else 0
+            total = lexical.total if lexical else 0
         elif mode == "semantic":
-            fused, total = semantic, len(semantic)
+            total = len(semantic)
         else:
-            fused = fuse(lexical_hits, semantic, self.fusion)
             total = max(lexical.total if lexical else 0, len(fused))
-        lexical_rank = {doc_id: rank for rank, (doc_id, _) in enumerate(lexical_hits, start=1)}
-        semantic_rank = {doc_id: rank for rank, (doc_id, _) in enumerate(semantic, start=1)}
-        hits = [
-            EngineHit(doc_id, score, lexical_rank.get(doc_id), semantic_rank.get(doc_id))
-            for doc_id, score in fused[offset : offset + limit]
-        ]
+        hits = _engine_hits(fused[offset : offset + limit], lexical_hits, semantic)
         return EngineResults(query, hits, total, mode, sort, notes)
+
+    def _fused(
+        self, mode: str, lexical: list[tuple[int, float]], semantic: list[tuple[int, float]]
+    ) -> list[tuple[int, float]]:
+        if mode == "bm25":
+            return list(lexical)
+        if mode == "semantic":
+            return list(semantic)
+        return fuse(lexical, semantic, self.fusion)
+
+    def candidates(self, doc_ids: Iterable[int]) -> Candidates:
+        """Documents to rank among, with this engine's vectors (read on first use)."""
+        return Candidates(doc_ids, self.vectors)
+
+    def rank_among(
+        self,
+        queries: Sequence[ParsedQuery],
+        among: Candidates | Iterable[int],
+        *,
+        mode: Mode = "hybrid",
+        sort: SortOrder = "relevance",
+        filters: SearchFilters | None = None,
+    ) -> list[EngineResults]:
+        """Ranks the documents ``among`` for each query; one ``EngineResults`` per query, in order.
+
+        As ``search`` ranks the whole index, restricted to the candidates, with every candidate
+        that matches ranked (no depth): lexical hits come from the keyword index searching only
+        the candidates; semantic scores are the exact cosines of the query to the candidates' own
+        vectors (``Candidates.matrix``: a period's papers are mostly not among a query's nearest
+        neighbours in the whole index), floored at ``min_semantic_score`` and kept where the
+        query's constraints and the filters hold; ``hybrid`` fuses both. The texts of all queries
+        are embedded in one call. ``sort="relevance"`` orders by score even for a query without
+        words (``author:x``: by how its constraints match); ``newest``/``oldest`` list the
+        lexical matches by date. Pass a ``Candidates`` (``engine.candidates(ids)``) to reuse the
+        vectors across calls.
+        """
+        filters = filters or SearchFilters()
+        candidates = among if isinstance(among, Candidates) else self.candidates(among)
+        notes_for_all: list[str] = []
+        if mode not in MODES:
+            notes_for_all.append(f"unknown mode {mode!r}; used hybrid")
+            mode = "hybrid"
+        if self.vectors is None and mode != "bm25":
+            notes_for_all.append("semantic search is not available; used keywords only")
+            mode = "bm25"
+        semantic: list[list[tuple[int, float]]] = [[] for _ in queries]
+        if mode != "bm25" and sort == "relevance":
+            try:
+                semantic = self._semantic_among(queries, candidates, filters)
+            except EmbedderUnavailable as error:
+                notes_for_all.append(
+                    f"semantic search is not available ({error}); used keywords only"
+                )
+                mode = "bm25"
+        out = []
+        for query, neighbours in zip(queries, semantic, strict=True):
+            notes = [*query.notes, *notes_for_all]
+            lexical: list[tuple[int, float]] = []
+            if (mode != "semantic" or sort != "relevance") and candidates.ids:
+                lexical = self.keyword.search(
+                    query, filters, limit=len(candidates), sort=sort, among=candidates.ids
+                ).hits
+            fused = self._fused(mode if sort == "relevance" else "bm25", lexical, neighbours)
+            hits = _engine_hits(fused, lexical, neighbours)
+            out.append(EngineResults(query, hits, len(hits), mode, sort, notes))
+        return out
+
+    def _semantic_among(
+        self, queries: Sequence[ParsedQuery], candidates: Candidates, filters: SearchFilters
+    ) -> list[list[tuple[int, float]]]:
+        """Per query, the candidates at or above the cosine floor that meet its constraints."""
+        out: list[list[tuple[int, float]]] = [[] for _ in queries]
+        wanted = [i for i, query in enumerate(queries) if query.free_text.strip()]
+        matrix = candidates.matrix
+        if matrix is None or not wanted:
+            return out
+        vectors = self._embedder().embed([queries[i].free_text for i in wanted])
+        similarities = vectors @ matrix.T
+        for row, i in enumerate(wanted):
+            scores = similarities[row]
+            order = np.argsort(-scores)
+            neighbours = [
+                (candidates.ids[j], float(scores[j]))
+                for j in order
+                if scores[j] >= self.min_semantic_score
+            ]
+            if neighbours and (queries[i].has_constraints or not filters.is_empty):
+                allowed = self.keyword.satisfying(
+                    [doc_id for doc_id, _ in neighbours], queries[i], filters
+                )
+                neighbours = [hit for hit in neighbours if hit[0] in allowed]
+            out[i] = neighbours
+        return out
 
     def similar(self, doc_id: int, k: int) -> list[tuple[int, float]]:
         """Nearest neighbours of a document's own vector, never the document itself."""
@@ -214,3 +375,17 @@ class SearchEngine:
         texts: dict[int, tuple[str, str]] | None = None,
     ) -> dict[int, Highlight]:
         return self.keyword.highlight(doc_ids, query, texts)
+
+
+def _engine_hits(
+    fused: Sequence[tuple[int, float]],
+    lexical: Sequence[tuple[int, float]],
+    semantic: Sequence[tuple[int, float]],
+) -> list[EngineHit]:
+    """Fused (doc_id, score) pairs with the rank each had in the lexical and semantic lists."""
+    lexical_rank = {doc_id: rank for rank, (doc_id, _) in enumerate(lexical, start=1)}
+    semantic_rank = {doc_id: rank for rank, (doc_id, _) in enumerate(semantic, start=1)}
+    return [
+        EngineHit(doc_id, score, lexical_rank.get(doc_id), semantic_rank.get(doc_id))
+        for doc_id, score in fused
+    ]

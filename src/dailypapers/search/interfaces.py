@@ -2,20 +2,21 @@
 
 ``KeywordIndex`` ranks documents by words (BM25 with stemming) and answers the hard constraints of
 a query (phrases, ``author:``/``org:``/``cat:``, filters). ``VectorIndex`` finds nearest neighbours
-of an embedding. Beside SQLite they are ``TantivyKeywordIndex`` and ``HnswVectorIndex`` (files in
-``DATA_DIR/search``); on PostgreSQL they will be ``PostgresKeywordIndex`` (tsvector + GIN,
-``websearch_to_tsquery``) and ``PgvectorVectorIndex``. Every method speaks in document ids (paper
-primary keys) and ``ParsedQuery`` objects, never in a backend's own query syntax, so the same
-``SearchEngine`` drives either pair.
+of an embedding and hands out a document's stored vector. Two pairs implement them:
+``TantivyKeywordIndex`` and ``HnswVectorIndex`` (files in ``DATA_DIR/search``, the default beside
+SQLite) and ``PostgresKeywordIndex`` (weighted tsvector + GIN, ``ts_rank`` times BM25 idf) and
+``PgvectorVectorIndex`` (tables, the default on PostgreSQL with pgvector); ``backend.py`` picks the
+pair. Every method speaks in document ids (paper primary keys) and ``ParsedQuery`` objects, never
+in a backend's own query syntax, so the same ``SearchEngine`` drives either pair.
 
-Writes are staged and become visible at ``commit()``; the indexing service records a paper as
-indexed only after both indexes committed it.
+Writes are staged and become visible at ``commit()``; ``indexing.py`` records a paper as indexed
+only after both indexes committed it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
@@ -86,8 +87,13 @@ class KeywordIndex(Protocol):
         limit: int,
         offset: int = 0,
         sort: SortOrder = "relevance",
+        among: Collection[int] | None = None,
     ) -> KeywordHits:
-        """Documents matching the query's words (any) and constraints (all), within filters."""
+        """Documents matching the query's words (any) and constraints (all), within filters.
+
+        ``among``: only these documents (``SearchEngine.rank_among``); their scores are the
+        same as in an unrestricted search.
+        """
         ...
 
     def satisfying(

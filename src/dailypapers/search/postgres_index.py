@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import math
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from typing import Generic, TypeVar
 
 import numpy as np
@@ -260,8 +260,9 @@ class PostgresKeywordIndex(_StagedWrites[SearchDocument]):
         limit: int,
         offset: int = 0,
         sort: SortOrder = "relevance",
+        among: Collection[int] | None = None,
     ) -> KeywordHits:
-        if limit <= 0:
+        if limit <= 0 or (among is not None and not among):
             return KeywordHits([], 0)
         where, params = self._constraints(query, filters)
         words_sql, words_params = self._words(query)
@@ -284,6 +285,9 @@ class PostgresKeywordIndex(_StagedWrites[SearchDocument]):
                     " THEN 0.1 ELSE 0 END"
                 )
                 score_params = [*score_params, fold(phrase), fold(phrase)]
+        if among is not None:
+            where.append("doc_id = ANY(%s)")
+            params.append([int(i) for i in among])
         order = {
             "relevance": "score DESC, doc_id",
             "newest": "published DESC NULLS LAST, doc_id",

@@ -20,7 +20,7 @@ Titles and snippets are marked by ``highlight.Highlighter``, shared with the Pos
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from pathlib import Path
 
 import tantivy
@@ -276,7 +276,10 @@ class TantivyKeywordIndex:
         limit: int,
         offset: int = 0,
         sort: SortOrder = "relevance",
+        among: Collection[int] | None = None,
     ) -> KeywordHits:
+        if among is not None and not among:
+            return KeywordHits([], 0)
         if query.is_empty and not filters.is_empty:
             combined: Query | None = Query.all_query()
             must = self._constraints(query, filters) or []
@@ -286,6 +289,12 @@ class TantivyKeywordIndex:
             combined = self._combined(query, filters)
         if combined is None or limit <= 0:
             return KeywordHits([], 0)
+        if among is not None:
+            # Scored 0: a plain term-set clause would add 1.0 to every score (and round it).
+            only = Query.const_score_query(
+                Query.term_set_query(self.schema, "doc_id", [int(i) for i in among]), 0.0
+            )
+            combined = Query.boolean_query([(Occur.Must, combined), (Occur.Must, only)])
         searcher = self._searcher()
         if sort == "relevance":
             result = searcher.search(combined, limit=limit, offset=offset, count=True)

@@ -160,7 +160,7 @@ def render_filtered_feed(request: HttpRequest, view: FeedView, raw_query: str) -
         return render(request, "search/feed.html", context, status=400)
     if (refused := limit_request(request, "search")) is not None:
         return refused
-    feed = list(query_feed(period).prefetch_related(None).values_list("pk", "published_at"))
+    feed = list(query_feed(period).prefetch_related(None).values_list("pk", flat=True))
     found = search_among(query, feed)
     page_number = _feed_page(request.GET.get("page"), len(found.hits))
     start = (page_number - 1) * FEED_PAGE_SIZE
@@ -171,7 +171,6 @@ def render_filtered_feed(request: HttpRequest, view: FeedView, raw_query: str) -
         cards=cards,
         total=len(found.hits),
         in_period=len(feed),
-        complete=found.complete,
         notes=found.notes,
         page=page_number,
         pages=pages,

@@ -4,36 +4,29 @@ A digest has two parts: the period's top papers (the community trending score, t
 trending page) and personal picks, each with one line saying why it was picked. Nothing is
 composed for an empty period, and a reader with nothing new gets no digest.
 
-Personal picks go through the site's search code, batched for 100,000 readers
--------------------------------------------------------------------------------
+Personal picks go through the site's search engine, batched for 100,000 readers
+--------------------------------------------------------------------------------
 A period holds 50-200 papers (a day) or ~1,000 (a week); readers number up to 100,000. Running
-``search()`` once per reader would repeat the same work thousands of times, and the engine's
-semantic half searches the whole corpus for nearest neighbours, which a period's few papers would
-mostly not be among. So the composition is turned around, with the engine's own parts:
+``search()`` once per reader would repeat the same work thousands of times, and would rank the
+whole catalogue when only the period's papers can be picked. So the engine ranks the period's
+papers for each distinct interest once, with ``SearchEngine.rank_among`` (the operation the
+filtered feed and a "For you" page use too):
 
-1. The period's papers are loaded once, with their stored vectors (``engine.vectors.vector``)
-   as an ``n x 384`` matrix, their authors, organizations and categories.
+1. The period's papers are loaded once (``load_period``) with their authors, organizations and
+   categories, and handed to the engine as ``Candidates``: their stored vectors, read once as an
+   ``n x 384`` matrix, serve every interest and every reader's "similar to what I upvoted".
 2. Readers are grouped by interest. A reader's interests text is split on commas, semicolons
    and new lines (``diffusion distillation, robot grasping`` is two interests, and a pick quotes
    the one it matched); readers share each distinct part (normalised: case and spacing), so
-   100,000 readers need ~12,000 searches, not 100,000. Each distinct part is parsed by
-   ``search.syntax.parse_query`` and ranked once, when the first chunk of readers needing it
-   is composed:
-   * lexical: ``engine.keyword.search`` (BM25 with stemming, the very call ``search()`` makes),
-     restricted by a publication-date filter to the period's papers' range, then to the period.
-     The index has no "only these ids" filter, so the first ``LEXICAL_DEPTH`` (1,000) hits in
-     that date range are read: when more papers of those dates match an interest, the period's
-     papers beyond that depth keep only their semantic score;
-   * semantic: the distinct texts are embedded in one bulk call of the site's embedder, and
-     cosine similarity against the period's matrix is one matrix product; neighbours below the
-     engine's ``min_semantic_score`` are dropped, as in ``search()``;
-   * query constraints (``author:``, ``cat:``, phrases) are checked with
-     ``engine.keyword.satisfying``, and both rankings are fused by ``search.fusion.fuse`` with
-     the engine's ``fusion`` configuration: the hybrid ranking of the search page, over the
-     period's papers.
+   100,000 readers need ~12,000 rankings, not 100,000. Each distinct part is parsed by
+   ``search.syntax.parse_query`` and ranked once, when the first chunk of readers needing it is
+   composed: ``rank_among`` embeds the chunk's new interests in one call and ranks the period's
+   papers for each as the search page ranks (BM25 restricted to the period's papers, cosine
+   against their matrix above the engine's floor, constraints checked, the engine's fusion).
 3. Per reader, in memory: followed authors and organizations first (an index from folded name to
-   papers), then interest matches and papers similar to what the reader upvoted (their vectors
-   against the period's matrix), then followed categories. Papers the reader marked "not
+   papers), then interest matches (``best_matches`` over the reader's interests: each paper's
+   best score and the interest it matched) and papers similar to what the reader upvoted (their
+   vectors against the period's matrix), then followed categories. Papers the reader marked "not
    interested" are never picked, nor are papers whose cosine to one of them reaches
    ``DISLIKED_SIMILARITY``. Papers already sent to the reader (``SentPaper``) are skipped.
 
@@ -48,7 +41,6 @@ same period impossible even when two runs overlap.
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import re
 import time
@@ -69,14 +61,16 @@ from dailypapers.digests.models import Digest, NotInterested, SentPaper, Subscri
 from dailypapers.papers.models import Paper
 from dailypapers.papers.queries import Period, query_feed
 from dailypapers.search.backend import get_search_index
-from dailypapers.search.embedder import EmbedderUnavailable, get_embedder
-from dailypapers.search.engine import SearchEngine
-from dailypapers.search.fusion import fuse
-from dailypapers.search.interfaces import SearchFilters
+from dailypapers.search.engine import (
+    Candidates,
+    EngineHit,
+    EngineResults,
+    SearchEngine,
+    best_matches,
+)
 from dailypapers.search.syntax import parse_query
 
 CHUNK = 2000  # readers per outbox transaction
-LEXICAL_DEPTH = 1000  # BM25 hits read per interest before keeping the period's papers
 UPVOTED_SIMILARITY = 0.5  # cosine from which a paper is "similar to one you upvoted"
 DISLIKED_SIMILARITY = 0.6  # cosine from which a paper is too close to a "not interested" one
 UPVOTES_READ = 50  # most recent upvotes of a reader taken as their taste
@@ -96,15 +90,19 @@ class PeriodPapers:
     ids: list[int]
     trending_ids: list[int]
     titles: dict[int, str]
-    vectors: np.ndarray | None  # rows in ``ids`` order; zeros where a paper has no vector
+    candidates: Candidates | None  # the papers as the engine ranks them (None: no engine)
     authors: dict[str, list[tuple[int, str]]]  # folded name -> (paper id, name as written)
     organizations: dict[str, list[tuple[int, str]]]
     categories: dict[int, tuple[str, ...]]
-    published: list[dt.datetime]
 
     @property
     def empty(self) -> bool:
         return not self.ids
+
+    @property
+    def vectors(self) -> np.ndarray | None:
+        """Rows in ``ids`` order; zeros where a paper has no vector; None when none has one."""
+        return self.candidates.matrix if self.candidates is not None else None
 
 
 def _fold(name: str) -> str:
@@ -128,25 +126,15 @@ def load_period(period: Period, engine: SearchEngine | None = None) -> PeriodPap
             org = paper.organization
             for name in {org.name, org.fullname} - {""}:
                 organizations[_fold(name)].append((paper.pk, org.display_name))
-    vectors = None
-    if ids and engine is not None and engine.vectors is not None:
-        rows = [engine.vectors.vector(pk) for pk in ids]
-        if any(row is not None for row in rows):
-            dims = next(row for row in rows if row is not None).shape[0]
-            vectors = np.zeros((len(ids), dims), dtype=np.float32)
-            for i, row in enumerate(rows):
-                if row is not None:
-                    vectors[i] = row
     return PeriodPapers(
         period=period,
         ids=ids,
         trending_ids=trending_ids,
         titles={paper.pk: paper.title for paper in papers},
-        vectors=vectors,
+        candidates=engine.candidates(ids) if engine is not None else None,
         authors=dict(authors),
         organizations=dict(organizations),
         categories={paper.pk: tuple(paper.categories or ()) for paper in papers},
-        published=[paper.published_at for paper in papers if paper.published_at],
     )
 
 
@@ -167,46 +155,14 @@ def interest_parts(text: str) -> list[str]:
 
 def score_interests(
     texts: Iterable[str], papers: PeriodPapers, engine: SearchEngine
-) -> dict[str, list[tuple[int, float]]]:
+) -> dict[str, EngineResults]:
     """Hybrid ranking of the period's papers for each distinct interest text, best first."""
     keys = sorted({interest_key(text) for text in texts} - {""})
     if not keys or papers.empty:
         return {}
-    period_ids = set(papers.ids)
-    parsed = {key: parse_query(key) for key in keys}
-    filters = SearchFilters(
-        published_from=min(papers.published) if papers.published else None,
-        published_to=max(papers.published) if papers.published else None,
-    )
-    semantic: dict[str, list[tuple[int, float]]] = {key: [] for key in keys}
-    wanted = [key for key in keys if parsed[key].free_text.strip()]
-    if papers.vectors is not None and wanted:
-        try:
-            queries = get_embedder().embed([parsed[key].free_text for key in wanted])
-        except EmbedderUnavailable:
-            queries = None
-        if queries is not None:
-            similarities = queries @ papers.vectors.T
-            floor = engine.min_semantic_score
-            for row, key in enumerate(wanted):
-                scores = similarities[row]
-                order = np.argsort(-scores)
-                semantic[key] = [
-                    (papers.ids[i], float(scores[i])) for i in order if scores[i] >= floor
-                ]
-    ranked: dict[str, list[tuple[int, float]]] = {}
-    for key in keys:
-        query = parsed[key]
-        found = engine.keyword.search(query, filters, limit=LEXICAL_DEPTH)
-        lexical = [(doc_id, score) for doc_id, score in found.hits if doc_id in period_ids]
-        neighbours = semantic[key]
-        if query.has_constraints and neighbours:
-            allowed = engine.keyword.satisfying(
-                [doc_id for doc_id, _ in neighbours], query, SearchFilters()
-            )
-            neighbours = [hit for hit in neighbours if hit[0] in allowed]
-        ranked[key] = fuse(lexical, neighbours, engine.fusion)
-    return ranked
+    candidates = papers.candidates or engine.candidates(papers.ids)
+    rankings = engine.rank_among([parse_query(key) for key in keys], candidates, mode="hybrid")
+    return dict(zip(keys, rankings, strict=True))
 
 
 @dataclass
@@ -252,7 +208,7 @@ class Composer:
     def __init__(self, papers: PeriodPapers, engine: SearchEngine | None) -> None:
         self.papers = papers
         self.engine = engine
-        self.interest_rankings: dict[str, list[tuple[int, float]]] = {}
+        self.interest_rankings: dict[str, EngineResults] = {}
         self.position = {pk: i for i, pk in enumerate(papers.ids)}
         self.trending_rank = {pk: i for i, pk in enumerate(papers.trending_ids)}
         # Cosines of one paper (upvoted or disliked by someone) to every period paper: computed
@@ -340,11 +296,13 @@ class Composer:
             too_close = {papers.ids[i] for i in np.nonzero(scores >= DISLIKED_SIMILARITY)[0]}
         # Each ranked list is best first: past this many entries none can reach the picks.
         enough = settings.DIGEST_PICKS + len(taken) + len(too_close)
-        for part in interest_parts(reader.interests):
-            quote = _quote(part)
-            for pk, score in self.interest_rankings.get(interest_key(part), ())[:enough]:
-                if pk not in too_close:
-                    offer(pk, 1, score, f"matches {quote}")
+        parts = interest_parts(reader.interests)
+        rankings: list[EngineResults | Sequence[EngineHit]] = [
+            self.interest_rankings.get(interest_key(part), []) for part in parts
+        ]
+        for match in best_matches(rankings, depth=enough):
+            if match.doc_id not in too_close:
+                offer(match.doc_id, 1, match.score, f"matches {_quote(parts[match.query])}")
         if reader.like_upvoted and reader.upvoted:
             similar = self._similar_to(reader.upvoted)
             if similar is not None:
