@@ -5,9 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from dailypapers.search import embedder as embedder_module
 from dailypapers.search.embedder import (
     DIMENSIONS,
     MAX_TOKENS,
+    EmbedderUnavailable,
     get_embedder,
     model_file,
     tokenizer_file,
@@ -22,6 +24,25 @@ def embedder():
 def test_model_and_tokenizer_ship_in_installed_packages():
     assert model_file().stat().st_size == 22_928_619
     assert tokenizer_file().name == "tokenizer.json"
+    assert {"LICENSE", "NOTICE"} <= {path.name for path in tokenizer_file().parent.iterdir()}
+
+
+def test_a_damaged_tokenizer_file_is_refused_with_the_remedy(tmp_path, monkeypatch):
+    damaged = tmp_path / "tokenizer.json"
+    damaged.write_bytes(tokenizer_file().read_bytes()[:-10])
+    monkeypatch.setattr(embedder_module, "TOKENIZER_FILE", damaged)
+
+    with pytest.raises(EmbedderUnavailable, match="sha256; reinstall dailypapers"):
+        tokenizer_file()
+
+
+def test_tokens_are_bert_uncased_wordpieces(embedder):
+    # Ids of BERT's uncased vocabulary, which all-MiniLM-L6-v2 uses: [CLS] hello , world ! [SEP],
+    # and "tokenization" split into word pieces (token ##ization).
+    assert embedder.token_ids(["Hello, World!", "tokenization"]) == [
+        [101, 7592, 1010, 2088, 999, 102],
+        [101, 19204, 3989, 102],
+    ]
 
 
 def test_vectors_are_unit_length_with_384_dimensions(embedder):

