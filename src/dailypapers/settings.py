@@ -371,7 +371,7 @@ SHARED_DATA_DIR = Path(env("SHARED_DATA_DIR", str(Path.cwd().parent / "shared" /
 
 LOG_LEVEL = env("LOG_LEVEL", "INFO").upper()
 # Search indexes: auto (PostgreSQL tables when the database is PostgreSQL with pgvector, else
-# files in DATA_DIR/search), tantivy (files) or postgres. Checked by search.services.search_backend.
+# files in DATA_DIR/search), tantivy (files) or postgres. Checked by search.backend.search_backend.
 SEARCH_BACKEND = env("SEARCH_BACKEND", "auto").strip().lower()
 LOGGING = {
     "version": 1,
