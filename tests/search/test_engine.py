@@ -210,7 +210,8 @@ def test_a_commit_by_another_handle_is_visible_at_the_next_search(tmp_path):
     assert reader.search(parse_query("experts"), SearchFilters(), limit=5).hits[0][0] == 1
 
 
-def test_missing_model_degrades_hybrid_search_to_keywords_with_a_note(tmp_path):
+def engine_without_a_model(tmp_path):
+    """The corpus with (random) stored vectors, and an embedder that is not installed."""
     from dailypapers.search.embedder import EmbedderUnavailable
     from dailypapers.search.engine import SearchEngine
     from dailypapers.search.hnsw_index import HnswVectorIndex
@@ -229,6 +230,11 @@ def test_missing_model_degrades_hybrid_search_to_keywords_with_a_note(tmp_path):
         [d.doc_id for d in CORPUS], vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
     )
     engine.commit()
+    return engine
+
+
+def test_missing_model_degrades_hybrid_search_to_keywords_with_a_note(tmp_path):
+    engine = engine_without_a_model(tmp_path)
 
     results = engine.search(parse_query("diffusion"), mode="hybrid")
 
@@ -328,24 +334,7 @@ def test_rank_among_reaches_a_candidate_ranked_below_hundreds_of_others(tmp_path
 
 
 def test_rank_among_without_a_model_ranks_by_keywords_with_a_note(tmp_path):
-    from dailypapers.search.embedder import EmbedderUnavailable
-    from dailypapers.search.engine import SearchEngine
-    from dailypapers.search.hnsw_index import HnswVectorIndex
-    from dailypapers.search.tantivy_index import TantivyKeywordIndex
-    from tests.search.conftest import CORPUS
-
-    def no_model():
-        raise EmbedderUnavailable("the embedding model is not installed")
-
-    engine = SearchEngine(
-        TantivyKeywordIndex(tmp_path / "k"), HnswVectorIndex(tmp_path / "v"), embedder=no_model
-    )
-    engine.keyword.upsert(CORPUS)
-    vectors = np.random.default_rng(0).normal(size=(len(CORPUS), 384)).astype(np.float32)
-    engine.vectors.upsert(
-        [d.doc_id for d in CORPUS], vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
-    )
-    engine.commit()
+    engine = engine_without_a_model(tmp_path)
 
     [results] = engine.rank_among([parse_query("diffusion")], [1, 2, 3], mode="hybrid")
 

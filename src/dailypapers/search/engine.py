@@ -25,7 +25,7 @@ import functools
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, cast
 
 import numpy as np
 
@@ -190,6 +190,15 @@ class SearchEngine:
         vector.setflags(write=False)
         return vector
 
+    def _usable_mode(self, mode: str) -> tuple[Mode, list[str]]:
+        """The mode asked for, or the one used instead and a note saying why."""
+        notes = [] if mode in MODES else [f"unknown mode {mode!r}; used hybrid"]
+        usable = cast(Mode, mode) if mode in MODES else "hybrid"
+        if self.vectors is None and usable != "bm25":
+            notes.append("semantic search is not available; used keywords only")
+            usable = "bm25"
+        return usable, notes
+
     def _wants_vectors(self, query: ParsedQuery) -> bool:
         return self.vectors is not None and bool(query.free_text.strip()) and len(self.vectors) > 0
 
@@ -223,13 +232,8 @@ class SearchEngine:
     ) -> EngineResults:
         filters = filters or SearchFilters()
         limit, offset = max(0, int(limit)), max(0, int(offset))
-        notes: list[str] = list(query.notes)
-        if mode not in MODES:
-            notes.append(f"unknown mode {mode!r}; used hybrid")
-            mode = "hybrid"
-        if self.vectors is None and mode != "bm25":
-            notes.append("semantic search is not available; used keywords only")
-            mode = "bm25"
+        mode, mode_notes = self._usable_mode(mode)
+        notes: list[str] = [*query.notes, *mode_notes]
         if sort == "relevance" and not query.free_text.strip():
             sort = "newest"  # nothing to rank by: constraints or filters alone list newest first
         if sort != "relevance":
@@ -302,13 +306,7 @@ class SearchEngine:
         """
         filters = filters or SearchFilters()
         candidates = among if isinstance(among, Candidates) else self.candidates(among)
-        notes_for_all: list[str] = []
-        if mode not in MODES:
-            notes_for_all.append(f"unknown mode {mode!r}; used hybrid")
-            mode = "hybrid"
-        if self.vectors is None and mode != "bm25":
-            notes_for_all.append("semantic search is not available; used keywords only")
-            mode = "bm25"
+        mode, notes_for_all = self._usable_mode(mode)
         semantic: list[list[tuple[int, float]]] = [[] for _ in queries]
         if mode != "bm25" and sort == "relevance":
             try:
