@@ -160,7 +160,9 @@ def score_interests(
     keys = sorted({interest_key(text) for text in texts} - {""})
     if not keys or papers.empty:
         return {}
-    candidates = papers.candidates or engine.candidates(papers.ids)
+    candidates = (
+        papers.candidates if papers.candidates is not None else engine.candidates(papers.ids)
+    )
     rankings = engine.rank_among([parse_query(key) for key in keys], candidates, mode="hybrid")
     return dict(zip(keys, rankings, strict=True))
 
