@@ -71,10 +71,15 @@ def shared_data() -> Path:
 
 @dataclass
 class Exchange:
+    """One answer. ``stream`` (instead of ``body``) writes its chunks one by one with no
+    ``Content-Length`` of its own (``headers`` may still claim one) until it ends or the client
+    hangs up, then closes the connection: an upstream that is huge, lies or never stops."""
+
     status: int
     body: bytes
     content_type: str = "application/xml; charset=utf-8"
     headers: dict[str, str] = field(default_factory=dict)
+    stream: Callable[[], Iterator[bytes]] | None = None
 
 
 @dataclass
@@ -109,11 +114,20 @@ def upstream_server() -> Iterator[
                     answer = Exchange(404, b"not found", "text/plain")
                 self.send_response(answer.status)
                 self.send_header("Content-Type", answer.content_type)
-                self.send_header("Content-Length", str(len(answer.body)))
+                if answer.stream is None:
+                    self.send_header("Content-Length", str(len(answer.body)))
                 for key, value in answer.headers.items():
                     self.send_header(key, value)
                 self.end_headers()
-                self.wfile.write(answer.body)
+                if answer.stream is None:
+                    self.wfile.write(answer.body)
+                    return
+                self.close_connection = True
+                try:
+                    for chunk in answer.stream():
+                        self.wfile.write(chunk)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the client stopped reading: what a capped client should do
 
             def log_message(self, *args: object) -> None:
                 pass

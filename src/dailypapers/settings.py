@@ -346,6 +346,11 @@ ARXIV_OAI_URL = env("ARXIV_OAI_URL", "https://oaipmh.arxiv.org/oai")
 UPSTREAM_DELAY_SECONDS = env_float("UPSTREAM_DELAY_SECONDS", 3)
 UPSTREAM_RETRIES = env_int("UPSTREAM_RETRIES", 4)
 UPSTREAM_TIMEOUT_SECONDS = env_float("UPSTREAM_TIMEOUT_SECONDS", 30)
+# The largest upstream answer read (bytes, after gzip): far above a real one (an arXiv API page of
+# 2,000 entries is ~5 MB), low enough that a hostile upstream cannot exhaust memory.
+UPSTREAM_MAX_BYTES = env_int("UPSTREAM_MAX_BYTES", 50 * 1024 * 1024)
+if UPSTREAM_MAX_BYTES < 1:
+    raise ValueError(f"DAILYPAPERS_UPSTREAM_MAX_BYTES must be 1 or more, got {UPSTREAM_MAX_BYTES}")
 # Paper submissions (docs/community.md): the arXiv API call a submission makes waits at most this
 # long per attempt (a person is waiting; the bulk importer's UPSTREAM_TIMEOUT_SECONDS is for cron).
 SUBMISSION_FETCH_TIMEOUT_SECONDS = env_float("SUBMISSION_FETCH_TIMEOUT_SECONDS", 10)
