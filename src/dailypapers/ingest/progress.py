@@ -6,15 +6,8 @@ from collections.abc import Iterable
 
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TextColumn,
-    TimeElapsedColumn,
-    TimeRemainingColumn,
-)
 
+from dailypapers.commands import ProgressBar
 from dailypapers.ingest.pipeline import ImportStats, import_records
 from dailypapers.ingest.records import PaperRecord, Skipped
 
@@ -30,20 +23,10 @@ def run_with_progress(
     batch_size: int = 2000,
 ) -> ImportStats:
     console = console or Console(stderr=True)
-    columns = [
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-    ]
-    if total:
-        columns.append(TimeRemainingColumn())
-    with Progress(
-        *columns, console=console, transient=False, disable=not console.is_terminal
-    ) as progress:
-        task = progress.add_task(description, total=total)
+    with ProgressBar(console, time_left=bool(total)) as bar:
+        bar.start(description, total)
         stats = import_records(
-            items, batch_size=batch_size, on_progress=lambda n: progress.advance(task, n)
+            items, batch_size=batch_size, on_progress=lambda n: bar.advance(description, n)
         )
     report(stats, console)
     return stats

@@ -6,15 +6,8 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TaskID,
-    TextColumn,
-    TimeElapsedColumn,
-)
 
+from dailypapers.commands import ProgressBar
 from dailypapers.community.queries import explain_papers, query_trending
 from dailypapers.community.services.trending import (
     TrendingBusy,
@@ -60,23 +53,10 @@ class Command(BaseCommand):
             raise CommandError("--wait must be 0 or more seconds")
         if options["force"] and release_trending_lock():
             console.print("[yellow]dropped a recompute lock[/]")
-        columns = [
-            TextColumn("[bold]{task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-        ]
-        with Progress(*columns, console=console, disable=not console.is_terminal) as progress:
-            tasks: dict[str, TaskID] = {}
-
-            def on_progress(stage: str, done: int, total: int) -> None:
-                if stage not in tasks:
-                    tasks[stage] = progress.add_task(STAGES.get(stage, stage), total=total)
-                progress.update(tasks[stage], completed=done, total=total)
-
+        with ProgressBar(console, STAGES) as bar:
             try:
                 stats = recompute_trending_scores(
-                    on_progress=on_progress, lock_wait_seconds=options["wait"]
+                    on_progress=bar.update, lock_wait_seconds=options["wait"]
                 )
             except TrendingBusy as exc:
                 raise CommandError(

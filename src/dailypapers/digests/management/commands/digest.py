@@ -6,15 +6,8 @@ import datetime as dt
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TaskID,
-    TextColumn,
-    TimeElapsedColumn,
-)
 
+from dailypapers.commands import ProgressBar
 from dailypapers.digests.models import Subscriber
 from dailypapers.digests.queries import get_digest_period, get_papers_for, get_subscriber_by_email
 from dailypapers.digests.services.compose import compose_one, message_id_for, period_key
@@ -123,29 +116,13 @@ class Command(BaseCommand):
         if period is None:
             console.print("The feed holds no papers yet: nothing to send.")
             return
-        columns = (
-            TextColumn("{task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-        )
-        tasks: dict[str, TaskID] = {}
-        with Progress(*columns, console=console, transient=False) as bar:
-
-            def progress(stage: str, advance: int, total: int | None) -> None:
-                if stage not in tasks:
-                    tasks[stage] = bar.add_task(STAGES.get(stage, stage), total=total)
-                elif total is not None:
-                    bar.update(tasks[stage], total=total)
-                if advance:
-                    bar.advance(tasks[stage], advance)
-
+        with ProgressBar(console, STAGES) as bar:
             started = dt.datetime.now(dt.UTC)
             try:
                 report = run_digests(
                     options["period"],
                     period=period,
-                    progress=progress,
+                    progress=bar.advance,
                     wait_seconds=options["wait"],
                 )
             except SenderRefused as error:

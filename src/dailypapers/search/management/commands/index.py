@@ -10,17 +10,11 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TaskID,
-    TextColumn,
-    TimeElapsedColumn,
-    TimeRemainingColumn,
-)
 
+from dailypapers.commands import ProgressBar
 from dailypapers.search import indexing
+
+PHASES = {"index": "papers indexed", "embed": "abstracts embedded"}
 
 
 class Command(BaseCommand):
@@ -45,44 +39,14 @@ class Command(BaseCommand):
             if action == "status":
                 self.status(console)
                 return
-            with self.progress_bar(console) as progress:
+            with ProgressBar(console, PHASES) as bar:
                 if action == "rebuild":
-                    report = indexing.rebuild_index(progress, restart=options["restart"])
+                    report = indexing.rebuild_index(bar.advance, restart=options["restart"])
                 else:
-                    report = indexing.update_index(progress)
+                    report = indexing.update_index(bar.advance)
         except indexing.IndexBusy as error:
             raise CommandError(str(error)) from None
         console.print(f"[bold green]done[/]: {report.summary()}", highlight=False)
-
-    def progress_bar(self, console: Console):
-        columns = [
-            TextColumn("[bold]{task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            TimeRemainingColumn(),
-        ]
-        bar = Progress(*columns, console=console, disable=not console.is_terminal)
-        tasks: dict[str, TaskID] = {}
-
-        def advance(phase: str, n: int, total: int | None) -> None:
-            if phase not in tasks:
-                tasks[phase] = bar.add_task(
-                    {"index": "papers indexed", "embed": "abstracts embedded"}[phase], total=total
-                )
-            if total is not None:
-                bar.update(tasks[phase], total=total)
-            bar.advance(tasks[phase], n)
-
-        class Bar:
-            def __enter__(self):
-                bar.__enter__()
-                return advance
-
-            def __exit__(self, *exc):
-                return bar.__exit__(*exc)
-
-        return Bar()
 
     def status(self, console: Console) -> None:
         status = indexing.index_status()

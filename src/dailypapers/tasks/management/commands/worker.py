@@ -9,17 +9,10 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.core.management.base import CommandError
-from django.db import DEFAULT_DB_ALIAS, connections
-from django.db.migrations.executor import MigrationExecutor
+from django.db import connections
 from huey.contrib.djhuey.management.commands.run_huey import Command as RunHuey
 
-
-def unapplied_migrations() -> list[str]:
-    connection = connections[DEFAULT_DB_ALIAS]
-    connection.prepare_database()
-    executor = MigrationExecutor(connection)
-    plan = executor.migration_plan(executor.loader.graph.leaf_nodes())
-    return [f"{migration.app_label}.{migration.name}" for migration, _ in plan]
+from dailypapers.commands import require_migrated
 
 
 class Command(RunHuey):
@@ -35,12 +28,7 @@ class Command(RunHuey):
                 "DAILYPAPERS_HUEY_IMMEDIATE is on: jobs run inline in the web process, so a worker "
                 "would find nothing to do"
             )
-        pending = unapplied_migrations()
-        if pending:
-            raise CommandError(
-                f"the database has {len(pending)} unapplied migration(s) "
-                f"({', '.join(pending[:3])}...); run `dailypapers migrate` first"
-            )
+        require_migrated()
         connections.close_all()  # the consumer's threads open their own
         target = settings.HUEY.get("filename") or settings.HUEY.get("url", "")
         self.stdout.write(f"Worker: queue {target}")

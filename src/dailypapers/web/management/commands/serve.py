@@ -16,9 +16,10 @@ import os
 import sys
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.db import DEFAULT_DB_ALIAS, connections
-from django.db.migrations.executor import MigrationExecutor
+from django.db import connections
 from gunicorn.glogging import Logger
+
+from dailypapers.commands import require_migrated
 
 DEFAULT_PORT = 8000
 
@@ -124,24 +125,11 @@ def gunicorn_argv(
     ]
 
 
-def unapplied_migrations() -> list[str]:
-    connection = connections[DEFAULT_DB_ALIAS]
-    connection.prepare_database()
-    executor = MigrationExecutor(connection)
-    plan = executor.migration_plan(executor.loader.graph.leaf_nodes())
-    return [f"{migration.app_label}.{migration.name}" for migration, _ in plan]
-
-
 def exec_gunicorn(command: BaseCommand, options: dict) -> None:
     """Check the database is migrated, then become gunicorn. Does not return."""
     port = options["port"] or port_from_environment()
     workers = options["workers"] or default_workers()
-    pending = unapplied_migrations()
-    if pending:
-        raise CommandError(
-            f"the database has {len(pending)} unapplied migration(s) ({', '.join(pending[:3])}...); "
-            "run `dailypapers migrate` first"
-        )
+    require_migrated()
     argv = gunicorn_argv(
         host=options["host"],
         port=port,
