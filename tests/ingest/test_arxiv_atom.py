@@ -20,8 +20,8 @@ from dailypapers.ingest.sources.arxiv_atom import (
     ArxivApiError,
     parse_feed,
     records_from_file,
-    repair_mojibake,
 )
+from dailypapers.ingest.sources.arxiv_xml import repair_mojibake
 from dailypapers.papers.models import Paper
 from tests.conftest import Exchange
 from tests.factories import paper_record

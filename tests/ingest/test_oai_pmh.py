@@ -417,6 +417,21 @@ def test_command_reads_saved_responses(oai_dir, capsys):
     assert "created 12" in capsys.readouterr().err
 
 
+@pytest.mark.django_db
+def test_command_reads_a_folder_of_saved_responses_like_the_other_sources(oai_dir, capsys):
+    call_command("ingest", "oai", str(oai_dir))
+
+    assert len(stored_ids()) == 12
+    assert "created 12" in capsys.readouterr().err
+
+
+def test_command_refuses_a_folder_without_saved_responses(tmp_path):
+    (tmp_path / "notes.txt").write_text("not a response")
+
+    with pytest.raises(CommandError, match=r"no \.xml files found"):
+        call_command("ingest", "oai", str(tmp_path))
+
+
 def test_command_help_explains_resuming(capsys):
     from dailypapers.ingest.management.commands.ingest import Command
 

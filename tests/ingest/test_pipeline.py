@@ -7,6 +7,7 @@ Records are built directly (``tests.factories.paper_record``); nothing here is m
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 import pytest
 from django.db import connection
@@ -20,9 +21,11 @@ from dailypapers.ingest.records import (
     PaperRecord,
     Skipped,
 )
+from dailypapers.ingest.sources import bulk, hf
 from dailypapers.papers.models import Author, DailyEntry, Organization, Paper, PaperAuthor
 from dailypapers.papers.signals import papers_changed
 from tests.factories import make_paper, paper_record
+from tests.ingest.test_hf_source import hf_item
 
 pytestmark = pytest.mark.django_db
 
@@ -612,3 +615,65 @@ def test_hidden_author_flags_and_hf_ids_are_stored_in_byline_order():
     ]
     org = Organization.objects.get(name="Org-X")
     assert (org.fullname, org.avatar_url) == ("Org X", "https://x.org/a.png")
+
+
+def width(model, name: str) -> int:
+    return model._meta.get_field(name).max_length
+
+
+def test_text_longer_than_its_column_is_cut_to_fit_and_a_too_long_url_dropped(tmp_path):
+    # Through the real parsers, so a source that stopped fitting its values would show here too.
+    # Non-ASCII on purpose: widths count characters on both databases.
+    long = "Ω" * 2_000
+    long_url = "https://example.org/" + "p" * 2_000
+    item = hf_item(
+        "1901.00007",
+        authors=[{"_id": long, "name": long}],
+        discussionId=long,
+        githubRepo=long_url,
+        projectPage="https://example.org/project",
+        organization={"name": long, "fullname": long, "_id": long, "avatar": long_url},
+        submittedOnDailyBy={"name": long, "fullname": long, "avatarUrl": long_url},
+        mediaUrls=[long_url, "https://example.org/m.png"],
+    )
+    saved = tmp_path / "2019-01-05.json"
+    saved.write_text(json.dumps([item]), encoding="utf-8")
+    snapshot_line = {
+        "id": "1901.00008",
+        "title": "T",
+        "authors": long,
+        "doi": long,
+        "license": long,
+    }
+    dump = tmp_path / "snapshot.jsonl"
+    dump.write_text(json.dumps(snapshot_line) + "\n", encoding="utf-8")
+    records = [*hf.records_from_file(saved), *bulk.kaggle_records(dump)]
+
+    first = import_records(records)
+    again = import_records([*hf.records_from_file(saved), *bulk.kaggle_records(dump)])
+
+    assert (first.created, first.skipped) == (2, 0)
+    assert (again.unchanged, again.updated) == (2, 0)  # a fitted value equals the stored one
+    hf_paper = Paper.objects.select_related("organization").get(arxiv_id="1901.00007")
+    assert hf_paper.discussion_id == "Ω" * width(Paper, "discussion_id")
+    assert (hf_paper.github_repo, hf_paper.project_page) == ("", "https://example.org/project")
+    organization = hf_paper.organization
+    assert organization is not None
+    assert organization.name == "Ω" * width(Organization, "name")
+    assert organization.fullname == "Ω" * width(Organization, "fullname")
+    assert organization.hf_id == "Ω" * width(Organization, "hf_id")
+    assert organization.avatar_url == ""
+    author = PaperAuthor.objects.select_related("author").get(paper=hf_paper)
+    assert author.author.name == "Ω" * width(Author, "name")
+    assert author.hf_id == "Ω" * width(PaperAuthor, "hf_id")
+    daily = DailyEntry.objects.get(paper=hf_paper)
+    assert daily.submitter_name == "Ω" * width(DailyEntry, "submitter_name")
+    assert daily.submitter_fullname == "Ω" * width(DailyEntry, "submitter_fullname")
+    assert daily.submitter_avatar_url == ""
+    assert daily.media_urls == ["https://example.org/m.png"]
+    kaggle_paper = Paper.objects.get(arxiv_id="1901.00008")
+    assert kaggle_paper.doi == "Ω" * width(Paper, "doi")
+    assert kaggle_paper.license == "Ω" * width(Paper, "license")
+    assert list(kaggle_paper.authors.values_list("name", flat=True)) == [
+        "Ω" * width(Author, "name")
+    ]

@@ -13,6 +13,10 @@ Merge rules (one place, applied to every source):
 * The daily-feed entry keeps the *earliest* day the paper entered the feed, with that day's
   submission time, submitter and media; a later listing only fills what the earliest left blank.
 
+Before any rule, a record is fitted to the columns it is stored in (``_fit_columns``, the one
+place column widths are applied, read from the models): text is cut to the column's width, a URL
+too long for its column is dropped (a cut one would point somewhere else).
+
 Running the same import twice therefore changes nothing the second time, and importing sources in
 any order ends in the same paper. Each batch is one transaction: a crash loses at most the batch in
 flight, never what is stored.
@@ -63,6 +67,38 @@ MAX_FIELDS = (
 )
 ORGANIZATION_DETAILS = ("fullname", "avatar_url", "hf_id")
 SQL_CHUNK = 5000  # stays far below SQLite's 32,766 bound variables per statement
+
+
+def _widths(model: type[models.Model], *names: str) -> tuple[tuple[str, int], ...]:
+    """``(field, max_length)`` pairs, read from the model so a wider column widens the fit."""
+    pairs = []
+    for name in names:
+        column = model._meta.get_field(name)
+        assert isinstance(column, models.Field) and column.max_length, f"{name}: no max_length"
+        pairs.append((name, column.max_length))
+    return tuple(pairs)
+
+
+# (text fields cut to width, URL fields dropped when too long) per part of a record, named as the
+# columns they land in. PostgreSQL refuses a value over the width where SQLite would store it
+# whole: fitting first makes both store the same.
+_PAPER_FIT = (
+    _widths(Paper, "doi", "license", "discussion_id"),
+    _widths(Paper, "github_repo", "project_page", "thumbnail_url"),
+)
+# Authors are the hot loop of a bulk import (~6 per paper): their two widths are checked inline.
+((_, _AUTHOR_NAME_WIDTH),) = _widths(Author, "name")
+((_, _AUTHOR_HF_ID_WIDTH),) = _widths(PaperAuthor, "hf_id")
+_ORGANIZATION_FIT = (
+    _widths(Organization, "name", "fullname", "hf_id"),
+    _widths(Organization, "avatar_url"),
+)
+_DAILY_FIT = (
+    _widths(DailyEntry, "submitter_name", "submitter_fullname"),
+    _widths(DailyEntry, "submitter_avatar_url"),
+)
+# ``media_urls`` is a JSON list: its links get the bound of the URL columns.
+_MEDIA_URL_WIDTH = _DAILY_FIT[1][0][1]
 
 
 @dataclass
@@ -218,6 +254,38 @@ def _is_blank(value: Any) -> bool:
     return value is None or value == "" or value == []
 
 
+def _fit(
+    part: Any, fit: tuple[tuple[tuple[str, int], ...], tuple[tuple[str, int], ...]], dropped: Any
+) -> None:
+    texts, urls = fit
+    for name, width in texts:
+        value = getattr(part, name)
+        if value and len(value) > width:
+            setattr(part, name, value[:width])
+    for name, width in urls:
+        value = getattr(part, name)
+        if value and len(value) > width:
+            setattr(part, name, dropped)
+
+
+def _fit_columns(record: PaperRecord) -> None:
+    """Fit ``record`` in place to the columns it is stored in (idempotent: a batch retried record
+    by record fits it again)."""
+    _fit(record, _PAPER_FIT, None)
+    for author in record.authors or ():
+        if len(author.name) > _AUTHOR_NAME_WIDTH:
+            author.name = author.name[:_AUTHOR_NAME_WIDTH]
+        if len(author.hf_id) > _AUTHOR_HF_ID_WIDTH:
+            author.hf_id = author.hf_id[:_AUTHOR_HF_ID_WIDTH]
+    if record.organization is not None:
+        _fit(record.organization, _ORGANIZATION_FIT, "")
+    daily = record.daily
+    if daily is not None:
+        _fit(daily, _DAILY_FIT, "")
+        if any(len(url) > _MEDIA_URL_WIDTH for url in daily.media_urls):
+            daily.media_urls = [url for url in daily.media_urls if len(url) <= _MEDIA_URL_WIDTH]
+
+
 def _author_tuples(record: PaperRecord) -> list[tuple[str, str, bool]]:
     return [(a.name, a.hf_id, a.hidden) for a in record.authors or [] if a.name]
 
@@ -260,6 +328,7 @@ def _set(state: _PaperState, name: str, value: Any) -> None:
 
 
 def _apply(state: _PaperState, record: PaperRecord) -> None:
+    _fit_columns(record)
     paper = state.paper
     stored_sources = set(paper.sources or [])
     newer_version = record.version is not None and (

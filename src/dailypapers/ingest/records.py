@@ -1,7 +1,8 @@
-"""The source-neutral shape every upstream parser yields, and the arXiv-id helpers they share.
+"""The source-neutral shape every upstream parser yields, and the helpers they share: arXiv ids,
+whitespace cleaning, and ``arxiv_record`` for the formats arXiv itself publishes.
 
 A parser turns one upstream format into ``PaperRecord`` objects (or ``Skipped`` for a bad record);
-the pipeline alone decides how a record is merged into the database.
+the pipeline alone decides how a record is merged into the database, and fits it to the columns.
 """
 
 from __future__ import annotations
@@ -17,7 +18,11 @@ _ARXIV_URL_PREFIX = re.compile(
 )
 
 
-class InvalidArxivId(ValueError):
+class RecordError(ValueError):
+    """What is wrong with one upstream record; its message is the ``Skipped`` reason as it is."""
+
+
+class InvalidArxivId(RecordError):
     pass
 
 
@@ -113,6 +118,50 @@ class Skipped:
 
     origin: str
     reason: str
+
+
+def arxiv_record(
+    source: str,
+    arxiv_id: str,
+    version: int | None,
+    *,
+    title: str,
+    origin: str,
+    abstract: str = "",
+    authors: list[AuthorRecord] | None = None,
+    categories: list[str] | None = None,
+    published_at: dt.datetime | None = None,
+    updated_at: dt.datetime | None = None,
+    comment: str = "",
+    journal_ref: str = "",
+    doi: str = "",
+    license: str = "",
+) -> PaperRecord:
+    """A record from one of arXiv's own formats (API, OAI-PMH, Kaggle snapshot, listings), built
+    from the raw texts: whitespace cleaned, blanks as ``None`` ("this source does not say"), the
+    withdrawal read from the comment and abstract. Raises ``RecordError`` without a title."""
+    title = clean_text(title)
+    if not title:
+        raise RecordError(f"{arxiv_id}: no title")
+    comment = clean_text(comment)
+    abstract = clean_abstract(abstract)
+    return PaperRecord(
+        source=source,
+        arxiv_id=arxiv_id,
+        version=version,
+        title=title,
+        abstract=abstract or None,
+        authors=authors or None,
+        categories=categories or None,
+        published_at=published_at,
+        updated_at=updated_at,
+        comment=comment or None,
+        journal_ref=clean_text(journal_ref) or None,
+        doi=clean_text(doi) or None,
+        license=clean_text(license) or None,
+        withdrawn=looks_withdrawn(comment, abstract),
+        origin=origin,
+    )
 
 
 WITHDRAWN_MARKERS = re.compile(

@@ -18,17 +18,14 @@ keeps the message in ``stopped_by`` so the command can fail loudly after storing
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlencode
-from xml.etree.ElementTree import Element, ParseError
+from xml.etree.ElementTree import Element
 
-from defusedxml import DefusedXmlException
-from defusedxml.ElementTree import fromstring
 from django.conf import settings
 
 from dailypapers.ingest.http import PoliteClient, UpstreamError
@@ -37,11 +34,17 @@ from dailypapers.ingest.records import (
     InvalidArxivId,
     PaperRecord,
     Skipped,
-    clean_abstract,
+    arxiv_record,
     clean_text,
-    looks_withdrawn,
     parse_arxiv_id,
 )
+from dailypapers.ingest.sources import saved
+from dailypapers.ingest.sources.arxiv_xml import (
+    UnreadableXml,
+    parse_when,
+    parse_xml,
+)
+from dailypapers.ingest.sources.arxiv_xml import element_text as _text
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 ARXIV = "{http://arxiv.org/schemas/atom}"
@@ -51,8 +54,7 @@ ERROR_ID = re.compile(r"^https?://arxiv\.org/api/errors", re.IGNORECASE)
 MAX_PAGE_SIZE = 2000
 IDS_PER_REQUEST = 100
 MAX_FILE_BYTES = 64 * 1024 * 1024
-# UTF-8 read as Latin-1 ("WÃ¼bben"): the recorded exchanges carry it; see ``repair_mojibake``.
-_MOJIBAKE = re.compile("[\u00c2-\u00f4][\u0080-\u00bf]")
+FILE_ENDINGS = (".xml", ".json")
 
 
 class ArxivApiError(UpstreamError):
@@ -73,37 +75,6 @@ class FeedPage:
         return len(self.items)
 
 
-def repair_mojibake(text: str) -> str:
-    """Undo UTF-8 bytes decoded as Latin-1 (``'WÃ¼bben'`` -> ``'Wübben'``).
-
-    Only applied when the whole string round-trips, so genuine Latin-1 text (``'Ã©cole'`` typed on
-    purpose is vanishingly rare; ``'Müller'`` does not round-trip) is left alone.
-    """
-    if not _MOJIBAKE.search(text):
-        return text
-    try:
-        return text.encode("latin-1").decode("utf-8")
-    except (UnicodeEncodeError, UnicodeDecodeError):
-        return text
-
-
-def _text(element: Element | None) -> str:
-    if element is None or element.text is None:
-        return ""
-    return repair_mojibake(element.text)
-
-
-def _when(value: str) -> dt.datetime | None:
-    value = value.strip()
-    if not value:
-        return None
-    try:
-        parsed = dt.datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
-
-
 def _int(element: Element | None, default: int = 0) -> int:
     try:
         return int(_text(element).strip())
@@ -122,17 +93,9 @@ def _error_message(entry: Element) -> str | None:
 
 def record_from_entry(entry: Element, origin: str) -> PaperRecord:
     """One ``<entry>`` -> ``PaperRecord``; raises ``ValueError`` naming what is wrong."""
-    raw_id = _text(entry.find(f"{ATOM}id")).strip()
-    try:
-        arxiv_id, version = parse_arxiv_id(raw_id)
-    except InvalidArxivId as exc:
-        raise ValueError(str(exc)) from None
-    title = clean_text(_text(entry.find(f"{ATOM}title")))
-    if not title:
-        raise ValueError(f"{arxiv_id}: no title")
-
+    arxiv_id, version = parse_arxiv_id(_text(entry.find(f"{ATOM}id")).strip())
     authors = [
-        AuthorRecord(name=name[:300])
+        AuthorRecord(name=name)
         for name in (
             clean_text(_text(a.find(f"{ATOM}name"))) for a in entry.findall(f"{ATOM}author")
         )
@@ -146,29 +109,26 @@ def record_from_entry(entry: Element, origin: str) -> PaperRecord:
         if term and term not in categories:
             categories.append(term)
 
-    comment = clean_text(_text(entry.find(f"{ARXIV}comment")))
-    abstract = clean_abstract(_text(entry.find(f"{ATOM}summary")))
     license_url = clean_text(
         _text(entry.find(f"{ARXIV}license")) or _text(entry.find(f"{ATOM}rights"))
     )
     for link in entry.findall(f"{ATOM}link"):
         if link.get("rel") == "license" and not license_url:
             license_url = (link.get("href") or "").strip()
-    return PaperRecord(
-        source="arxiv",
-        arxiv_id=arxiv_id,
-        version=version,
-        title=title,
-        abstract=abstract or None,
-        authors=authors or None,
-        categories=categories or None,
-        published_at=_when(_text(entry.find(f"{ATOM}published"))),
-        updated_at=_when(_text(entry.find(f"{ATOM}updated"))),
-        comment=comment or None,
-        journal_ref=clean_text(_text(entry.find(f"{ARXIV}journal_ref"))) or None,
-        doi=clean_text(_text(entry.find(f"{ARXIV}doi")))[:300] or None,
-        license=license_url[:300] or None,
-        withdrawn=looks_withdrawn(comment, abstract),
+    return arxiv_record(
+        "arxiv",
+        arxiv_id,
+        version,
+        title=_text(entry.find(f"{ATOM}title")),
+        abstract=_text(entry.find(f"{ATOM}summary")),
+        authors=authors,
+        categories=categories,
+        published_at=parse_when(_text(entry.find(f"{ATOM}published"))),
+        updated_at=parse_when(_text(entry.find(f"{ATOM}updated"))),
+        comment=_text(entry.find(f"{ARXIV}comment")),
+        journal_ref=_text(entry.find(f"{ARXIV}journal_ref")),
+        doi=_text(entry.find(f"{ARXIV}doi")),
+        license=license_url,
         origin=origin,
     )
 
@@ -177,11 +137,9 @@ def parse_feed(body: bytes | str, origin: str) -> FeedPage:
     """Read one API response. Raises ``ArxivApiError`` for an error feed or unreadable XML;
     an entry that cannot be read becomes a ``Skipped`` and the rest of the page still counts."""
     try:
-        root = fromstring(body)
-    except (ParseError, DefusedXmlException) as exc:
-        raise ArxivApiError(
-            f"{origin}: not a readable Atom feed ({type(exc).__name__}: {exc})"
-        ) from None
+        root = parse_xml(body)
+    except UnreadableXml as exc:
+        raise ArxivApiError(f"{origin}: not a readable Atom feed ({exc})") from None
     if root.tag != f"{ATOM}feed":
         raise ArxivApiError(f"{origin}: expected an Atom <feed>, got <{root.tag}>")
     entries = root.findall(f"{ATOM}entry")
@@ -205,13 +163,11 @@ def parse_feed(body: bytes | str, origin: str) -> FeedPage:
 
 def records_from_file(path: Path) -> Iterator[PaperRecord | Skipped]:
     """A saved feed (``.xml``) or a recorded exchange (``.json``: ``{url, status_code, body}``)."""
-    if not path.is_file():
-        yield Skipped(str(path), "no such file")
-        return
-    if path.stat().st_size > MAX_FILE_BYTES:
-        yield Skipped(str(path), f"larger than {MAX_FILE_BYTES // 2**20} MiB")
-        return
-    body: bytes | str = path.read_bytes()
+    return saved.records_from_whole_file(path, MAX_FILE_BYTES, _saved_entries, ArxivApiError)
+
+
+def _saved_entries(path: Path, saved_body: bytes) -> list[PaperRecord | Skipped]:
+    body: bytes | str = saved_body
     if path.suffix == ".json":
         try:
             exchange = json.loads(body)
@@ -219,25 +175,10 @@ def records_from_file(path: Path) -> Iterator[PaperRecord | Skipped]:
             if not isinstance(body, str):
                 raise TypeError("'body' is not a string")
         except (json.JSONDecodeError, UnicodeDecodeError, KeyError, TypeError) as exc:
-            yield Skipped(str(path), f"not a recorded exchange {{url, status_code, body}}: {exc}")
-            return
-    try:
-        page = parse_feed(body, str(path))
-    except ArxivApiError as exc:
-        yield Skipped(str(path), str(exc))
-        return
-    yield from page.items
-
-
-def iter_files(paths: Iterable[Path]) -> list[Path]:
-    """Expand folders into their ``*.xml`` / ``*.json`` files, sorted by name."""
-    files: list[Path] = []
-    for path in paths:
-        if path.is_dir():
-            files.extend(sorted(p for p in path.iterdir() if p.suffix in {".xml", ".json"}))
-        else:
-            files.append(path)
-    return files
+            raise ArxivApiError(
+                f"not a recorded exchange {{url, status_code, body}}: {exc}"
+            ) from None
+    return parse_feed(body, str(path)).items
 
 
 class ArxivApiClient:

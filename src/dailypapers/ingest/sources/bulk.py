@@ -26,19 +26,15 @@ from typing import IO, Any
 
 from dailypapers.ingest.records import (
     AuthorRecord,
-    InvalidArxivId,
     PaperRecord,
+    RecordError,
     Skipped,
-    clean_abstract,
+    arxiv_record,
     clean_text,
-    looks_withdrawn,
     parse_arxiv_id,
 )
+from dailypapers.ingest.sources import saved
 from dailypapers.papers.models import NEW_STYLE_ID
-
-
-class LineError(ValueError):
-    """What is wrong with one line; becomes the ``Skipped`` reason."""
 
 
 def _open(path: Path) -> IO[bytes]:
@@ -53,8 +49,9 @@ def _open(path: Path) -> IO[bytes]:
 def _read_lines(
     path: Path, parse: Callable[[dict[str, Any], str], PaperRecord], limit: int | None = None
 ) -> Iterator[PaperRecord | Skipped]:
-    if not path.is_file():
-        yield Skipped(str(path), "no such file")
+    problem = saved.unreadable(path)
+    if problem:
+        yield problem
         return
     name = str(path)
     seen = 0
@@ -71,16 +68,13 @@ def _read_lines(
                     # Decoding first spares json its per-line encoding sniffing on bytes.
                     item = json.loads(line.decode("utf-8"))
                     if not isinstance(item, dict):
-                        raise LineError(f"a JSON {type(item).__name__}, not an object")
+                        raise RecordError(f"a JSON {type(item).__name__}, not an object")
                     yield parse(item, where)
-                except (LineError, ValueError, TypeError, AttributeError, KeyError) as exc:
+                except RecordError as exc:
+                    yield Skipped(where, str(exc))
+                except (ValueError, TypeError, AttributeError, KeyError) as exc:
                     # ValueError covers JSONDecodeError and UnicodeDecodeError (bad bytes).
-                    yield Skipped(
-                        where,
-                        f"{type(exc).__name__}: {exc}"
-                        if not isinstance(exc, LineError)
-                        else str(exc),
-                    )
+                    yield Skipped(where, f"{type(exc).__name__}: {exc}")
     except (OSError, EOFError, gzip.BadGzipFile) as exc:
         # A truncated gzip stops the file here; everything read before it was yielded.
         yield Skipped(name, f"unreadable from here on: {type(exc).__name__}: {exc}")
@@ -96,10 +90,7 @@ def _arxiv_id(value: Any) -> tuple[str, int | None]:
         # The common case, a bare new-style id, without parse_arxiv_id's URL/prefix handling.
         version = match.group("version")
         return match.group("id"), int(version) if version else None
-    try:
-        return parse_arxiv_id(_str(value))
-    except InvalidArxivId as exc:
-        raise LineError(str(exc)) from None
+    return parse_arxiv_id(_str(value))
 
 
 def _categories(value: Any) -> list[str]:
@@ -114,7 +105,7 @@ def _names(values: Iterable[Any]) -> list[AuthorRecord]:
         if type(value) is str:
             name = " ".join(value.split())
             if name:
-                authors.append(AuthorRecord(name[:300]))
+                authors.append(AuthorRecord(name))
     return authors
 
 
@@ -137,14 +128,11 @@ def _kaggle_authors(item: dict[str, Any]) -> list[AuthorRecord]:
     else:
         # Without authors_parsed, the byline string is "A, B and C".
         names = [clean_text(n) for n in _str(item.get("authors")).replace(" and ", ", ").split(",")]
-    return [AuthorRecord(name=n[:300]) for n in names if n]
+    return [AuthorRecord(name=n) for n in names if n]
 
 
 def record_from_kaggle(item: dict[str, Any], origin: str) -> PaperRecord:
     arxiv_id, version = _arxiv_id(item.get("id"))
-    title = clean_text(_str(item.get("title")))
-    if not title:
-        raise LineError(f"{arxiv_id}: no title")
     raw_versions = item.get("versions")
     versions: list[Any] = raw_versions if isinstance(raw_versions, list) else []
     numbers: list[int] = []
@@ -154,48 +142,38 @@ def record_from_kaggle(item: dict[str, Any], origin: str) -> PaperRecord:
             numbers.append(int(label[1:]))
     first = versions[0] if versions and isinstance(versions[0], dict) else {}
     last = versions[-1] if versions and isinstance(versions[-1], dict) else {}
-    comment = clean_text(_str(item.get("comments")))
-    abstract = clean_abstract(_str(item.get("abstract")))
-    return PaperRecord(
-        source="kaggle",
-        arxiv_id=arxiv_id,
-        version=max(numbers) if numbers else version,
-        title=title,
-        abstract=abstract or None,
-        authors=_kaggle_authors(item) or None,
-        categories=_categories(item.get("categories")) or None,
+    return arxiv_record(
+        "kaggle",
+        arxiv_id,
+        max(numbers) if numbers else version,
+        title=_str(item.get("title")),
+        abstract=_str(item.get("abstract")),
+        authors=_kaggle_authors(item),
+        categories=_categories(item.get("categories")),
         published_at=_version_date(first.get("created")),
         updated_at=_version_date(last.get("created")) if len(versions) > 1 else None,
-        comment=comment or None,
-        journal_ref=clean_text(_str(item.get("journal-ref"))) or None,
-        doi=clean_text(_str(item.get("doi")))[:300] or None,
-        license=clean_text(_str(item.get("license")))[:300] or None,
-        withdrawn=looks_withdrawn(comment, abstract),
+        comment=_str(item.get("comments")),
+        journal_ref=_str(item.get("journal-ref")),
+        doi=_str(item.get("doi")),
+        license=_str(item.get("license")),
         origin=origin,
     )
 
 
 def record_from_listing(item: dict[str, Any], origin: str) -> PaperRecord:
     arxiv_id, version = _arxiv_id(item.get("id"))
-    title = clean_text(_str(item.get("title")))
-    if not title:
-        raise LineError(f"{arxiv_id}: no title")
     raw_authors = item.get("authors")
     if isinstance(raw_authors, str):
         raw_authors = raw_authors.replace(" and ", ", ").split(",")
-    authors = _names(raw_authors or [])
-    comment = clean_text(_str(item.get("comment")))
-    abstract = clean_abstract(_str(item.get("summary")) or _str(item.get("abstract")))
-    return PaperRecord(
-        source="listing",
-        arxiv_id=arxiv_id,
-        version=version,
-        title=title,
-        abstract=abstract or None,
-        authors=authors or None,
-        categories=_categories(item.get("categories")) or None,
-        comment=comment or None,
-        withdrawn=looks_withdrawn(comment, abstract),
+    return arxiv_record(
+        "listing",
+        arxiv_id,
+        version,
+        title=_str(item.get("title")),
+        abstract=_str(item.get("summary")) or _str(item.get("abstract")),
+        authors=_names(raw_authors or []),
+        categories=_categories(item.get("categories")),
+        comment=_str(item.get("comment")),
         origin=origin,
     )
 

@@ -30,7 +30,6 @@ from dailypapers.ingest.http import PoliteClient, UpstreamError
 from dailypapers.ingest.records import (
     AuthorRecord,
     DailyRecord,
-    InvalidArxivId,
     OrganizationRecord,
     PaperRecord,
     Skipped,
@@ -38,13 +37,19 @@ from dailypapers.ingest.records import (
     clean_text,
     parse_arxiv_id,
 )
+from dailypapers.ingest.sources import saved
 
-DATE_IN_NAME = re.compile(r"(\d{4}-\d{2}-\d{2})")
+DATE_IN_NAME = saved.DATE_IN_NAME  # papers/demo.py reads it here
 MAX_FILE_BYTES = 64 * 1024 * 1024
+FILE_ENDINGS = (".json", ".jsonl", ".jsonl.gz")
 # Far above anything real (longest title 175, summary 1,923 characters in two years of captures):
 # a longer value is a broken or hostile record, reported rather than stored or silently cut.
 MAX_TEXT = {"title": 1_000, "summary": 20_000, "ai_summary": 10_000}
 MAX_COUNT = 2**31 - 1  # what every database's integer column holds
+# Lists a page shows, bounded: no real item comes near (column widths are the pipeline's).
+MAX_MEDIA = 20
+MAX_KEYWORDS = 50
+MAX_KEYWORD_CHARS = 200
 # Whatever a malformed item makes the parser raise: reported for that item, never fatal to the run.
 ITEM_ERRORS = (ValueError, TypeError, AttributeError, KeyError, OverflowError, RecursionError)
 
@@ -72,9 +77,10 @@ def _str(value: Any) -> str:
 
 
 def _url(value: Any) -> str:
-    """Only http(s) URLs are kept: a ``javascript:`` link must never reach a page."""
+    """Only http(s) URLs are kept: a ``javascript:`` link must never reach a page. (One too long
+    for its column is dropped by the pipeline.)"""
     text = _str(value)
-    return text if re.match(r"^https?://", text, re.IGNORECASE) and len(text) <= 500 else ""
+    return text if re.match(r"^https?://", text, re.IGNORECASE) else ""
 
 
 def _count(value: Any) -> int | None:
@@ -131,10 +137,7 @@ def record_from_item(item: Any, fallback_date: dt.date | None, origin: str) -> P
     outer = _decode_item(item)
     inner = outer.get("paper")
     paper: dict = inner if isinstance(inner, dict) else outer
-    try:
-        arxiv_id, version = parse_arxiv_id(_str(paper.get("id")))
-    except InvalidArxivId as exc:
-        raise ValueError(str(exc)) from None
+    arxiv_id, version = parse_arxiv_id(_str(paper.get("id")))
     title = clean_text(_text(paper, "title") or _text(outer, "title"))
     if not title:
         raise ValueError(f"{arxiv_id}: no title")
@@ -147,8 +150,8 @@ def record_from_item(item: Any, fallback_date: dt.date | None, origin: str) -> P
         if isinstance(raw, dict) and clean_text(_str(raw.get("name"))):
             authors.append(
                 AuthorRecord(
-                    name=clean_text(_str(raw["name"]))[:300],
-                    hf_id=_str(raw.get("_id"))[:64],
+                    name=clean_text(_str(raw["name"])),
+                    hf_id=_str(raw.get("_id")),
                     hidden=raw.get("hidden") is True,
                 )
             )
@@ -169,20 +172,20 @@ def record_from_item(item: Any, fallback_date: dt.date | None, origin: str) -> P
         daily = DailyRecord(
             date=feed_date,
             submitted_at=submitted_at,
-            submitter_name=(_str(submitter.get("name")) or _str(submitter.get("user")))[:150],
-            submitter_fullname=_str(submitter.get("fullname"))[:300],
+            submitter_name=_str(submitter.get("name")) or _str(submitter.get("user")),
+            submitter_fullname=_str(submitter.get("fullname")),
             submitter_avatar_url=_avatar(submitter.get("avatarUrl")),
-            media_urls=[u for u in (_url(m) for m in media) if u][:20],
+            media_urls=[u for u in (_url(m) for m in media) if u][:MAX_MEDIA],
         )
 
     organization = None
     org = outer.get("organization") or paper.get("organization")
     if isinstance(org, dict) and _str(org.get("name")):
         organization = OrganizationRecord(
-            name=_str(org["name"])[:200],
-            fullname=clean_text(_str(org.get("fullname")))[:300],
+            name=_str(org["name"]),
+            fullname=clean_text(_str(org.get("fullname"))),
             avatar_url=_avatar(org.get("avatar")),
-            hf_id=_str(org.get("_id"))[:64],
+            hf_id=_str(org.get("_id")),
         )
 
     keywords = paper.get("ai_keywords")
@@ -203,9 +206,11 @@ def record_from_item(item: Any, fallback_date: dt.date | None, origin: str) -> P
         thumbnail_url=thumbnail or None,
         upvotes=_count(paper.get("upvotes")),
         num_comments=_count(outer.get("numComments")),
-        discussion_id=_str(paper.get("discussionId"))[:64] or None,
+        discussion_id=_str(paper.get("discussionId")) or None,
         ai_summary=clean_text(_text(paper, "ai_summary")) or None,
-        ai_keywords=[clean_text(_str(k))[:200] for k in keywords if _str(k)][:50]
+        ai_keywords=[clean_text(_str(k))[:MAX_KEYWORD_CHARS] for k in keywords if _str(k)][
+            :MAX_KEYWORDS
+        ]
         if isinstance(keywords, list)
         else None,
         daily=daily,
@@ -242,43 +247,20 @@ def _reason(exc: BaseException) -> str:
     return f"malformed item ({type(exc).__name__}: {str(exc)[:200]})"
 
 
-def _date_from_name(path: Path) -> dt.date | None:
-    match = DATE_IN_NAME.search(path.name)
-    if not match:
-        return None
-    try:
-        return dt.date.fromisoformat(match.group(1))
-    except ValueError:
-        return None
-
-
 def iter_files(paths: list[Path]) -> list[Path]:
     """Expand folders into their ``*.json`` / ``*.jsonl(.gz)`` files, sorted by name (= by date)."""
-    files: list[Path] = []
-    for path in paths:
-        if path.is_dir():
-            files.extend(
-                sorted(
-                    p
-                    for p in path.iterdir()
-                    if p.suffix == ".json" or p.name.endswith((".jsonl", ".jsonl.gz"))
-                )
-            )
-        else:
-            files.append(path)
-    return files
+    return saved.iter_files(paths, FILE_ENDINGS)
 
 
 def records_from_file(path: Path) -> Iterator[PaperRecord | Skipped]:
     """A saved response (``.json``) or the one-item-per-line dump (``.jsonl`` / ``.jsonl.gz``)."""
-    if not path.exists():
-        yield Skipped(str(path), "no such file")
+    streamed = path.name.endswith((".jsonl", ".jsonl.gz"))
+    problem = saved.unreadable(path, None if streamed else MAX_FILE_BYTES)
+    if problem:
+        yield problem
         return
-    if path.name.endswith((".jsonl", ".jsonl.gz")):
+    if streamed:
         yield from _records_from_jsonl(path)
-        return
-    if path.stat().st_size > MAX_FILE_BYTES:
-        yield Skipped(str(path), f"larger than {MAX_FILE_BYTES // 2**20} MiB")
         return
     try:
         # utf-8-sig: a byte-order mark left by an editor is not an error.
@@ -286,7 +268,7 @@ def records_from_file(path: Path) -> Iterator[PaperRecord | Skipped]:
     except (UnicodeDecodeError, OSError) as exc:
         yield Skipped(str(path), f"unreadable: {exc}")
         return
-    yield from records_from_payload(text, str(path), _date_from_name(path))
+    yield from records_from_payload(text, str(path), saved.date_in_name(path))
 
 
 def _records_from_jsonl(path: Path) -> Iterator[PaperRecord | Skipped]:

@@ -31,10 +31,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlencode
-from xml.etree.ElementTree import Element, ParseError
+from xml.etree.ElementTree import Element
 
-from defusedxml import DefusedXmlException
-from defusedxml.ElementTree import fromstring
 from django.conf import settings
 from django.db import transaction
 
@@ -42,14 +40,16 @@ from dailypapers.ingest.http import PoliteClient, UpstreamError
 from dailypapers.ingest.pipeline import Importer, ImportStats
 from dailypapers.ingest.records import (
     AuthorRecord,
-    InvalidArxivId,
     PaperRecord,
     Skipped,
+    arxiv_record,
     clean_abstract,
     clean_text,
-    looks_withdrawn,
     parse_arxiv_id,
 )
+from dailypapers.ingest.sources import saved
+from dailypapers.ingest.sources.arxiv_xml import UnreadableXml, parse_when, parse_xml
+from dailypapers.ingest.sources.arxiv_xml import element_text as _text
 from dailypapers.papers.models import HarvestState
 
 log = logging.getLogger(__name__)
@@ -61,6 +61,7 @@ ARXIV = "{http://arxiv.org/OAI/arXiv/}"
 METADATA_PREFIXES = ("arXiv", "oai_dc")
 IDENTIFIER_PREFIX = "oai:arXiv.org:"
 MAX_FILE_BYTES = 256 * 1024 * 1024
+FILE_ENDINGS = (".xml",)
 
 
 class OaiError(UpstreamError):
@@ -84,66 +85,35 @@ class OaiPage:
     headers: int = 0
 
 
-def _text(element: Element | None) -> str:
-    return (element.text or "") if element is not None else ""
-
-
-def _date(value: str) -> dt.datetime | None:
-    value = value.strip()
-    if not value:
-        return None
-    try:
-        if len(value) == 10:
-            return dt.datetime.combine(dt.date.fromisoformat(value), dt.time(), tzinfo=dt.UTC)
-        parsed = dt.datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
-
-
 def _id_from_identifier(identifier: str) -> str:
     """``oai:arXiv.org:hep-th/9901001`` -> ``hep-th/9901001``."""
     text = identifier.strip()
     return text[len(IDENTIFIER_PREFIX) :] if text.startswith(IDENTIFIER_PREFIX) else text
 
 
-def _parse_id(raw: str) -> tuple[str, int | None]:
-    try:
-        return parse_arxiv_id(raw)
-    except InvalidArxivId as exc:
-        raise ValueError(str(exc)) from None
-
-
 def record_from_arxiv_format(meta: Element, origin: str) -> PaperRecord:
     """``<arXiv xmlns="http://arxiv.org/OAI/arXiv/">`` -> ``PaperRecord``."""
-    arxiv_id, version = _parse_id(_text(meta.find(f"{ARXIV}id")))
-    title = clean_text(_text(meta.find(f"{ARXIV}title")))
-    if not title:
-        raise ValueError(f"{arxiv_id}: no title")
+    arxiv_id, version = parse_arxiv_id(_text(meta.find(f"{ARXIV}id")))
     authors = []
     for author in meta.iterfind(f"{ARXIV}authors/{ARXIV}author"):
         parts = (_text(author.find(f"{ARXIV}{tag}")) for tag in ("forenames", "keyname", "suffix"))
         name = clean_text(" ".join(parts))
         if name:
-            authors.append(AuthorRecord(name=name[:300]))
-    categories = list(dict.fromkeys(_text(meta.find(f"{ARXIV}categories")).split()))
-    comment = clean_text(_text(meta.find(f"{ARXIV}comments")))
-    abstract = clean_abstract(_text(meta.find(f"{ARXIV}abstract")))
-    return PaperRecord(
-        source="oai",
-        arxiv_id=arxiv_id,
-        version=version,
-        title=title,
-        abstract=abstract or None,
-        authors=authors or None,
-        categories=categories or None,
-        published_at=_date(_text(meta.find(f"{ARXIV}created"))),
-        updated_at=_date(_text(meta.find(f"{ARXIV}updated"))),
-        comment=comment or None,
-        journal_ref=clean_text(_text(meta.find(f"{ARXIV}journal-ref"))) or None,
-        doi=clean_text(_text(meta.find(f"{ARXIV}doi")))[:300] or None,
-        license=clean_text(_text(meta.find(f"{ARXIV}license")))[:300] or None,
-        withdrawn=looks_withdrawn(comment, abstract),
+            authors.append(AuthorRecord(name=name))
+    return arxiv_record(
+        "oai",
+        arxiv_id,
+        version,
+        title=_text(meta.find(f"{ARXIV}title")),
+        abstract=_text(meta.find(f"{ARXIV}abstract")),
+        authors=authors,
+        categories=list(dict.fromkeys(_text(meta.find(f"{ARXIV}categories")).split())),
+        published_at=parse_when(_text(meta.find(f"{ARXIV}created"))),
+        updated_at=parse_when(_text(meta.find(f"{ARXIV}updated"))),
+        comment=_text(meta.find(f"{ARXIV}comments")),
+        journal_ref=_text(meta.find(f"{ARXIV}journal-ref")),
+        doi=_text(meta.find(f"{ARXIV}doi")),
+        license=_text(meta.find(f"{ARXIV}license")),
         origin=origin,
     )
 
@@ -159,12 +129,9 @@ def _dc_name(creator: str) -> str:
 
 def record_from_oai_dc(meta: Element, identifier: str, origin: str) -> PaperRecord:
     """``<oai_dc:dc>`` -> ``PaperRecord`` (no categories: see the module docstring)."""
-    arxiv_id, version = _parse_id(_id_from_identifier(identifier))
-    title = clean_text(_text(meta.find(f"{DC}title")))
-    if not title:
-        raise ValueError(f"{arxiv_id}: no title")
+    arxiv_id, version = parse_arxiv_id(_id_from_identifier(identifier))
     authors = [
-        AuthorRecord(name=name[:300])
+        AuthorRecord(name=name)
         for name in (_dc_name(_text(c)) for c in meta.findall(f"{DC}creator"))
         if name
     ]
@@ -175,26 +142,25 @@ def record_from_oai_dc(meta: Element, identifier: str, origin: str) -> PaperReco
             comment = clean_text(text.removeprefix("Comment:"))
         elif not abstract:
             abstract = clean_abstract(text)
-    dates = [d for d in (_date(_text(e)) for e in meta.findall(f"{DC}date")) if d]
+    dates = [d for d in (parse_when(_text(e)) for e in meta.findall(f"{DC}date")) if d]
     doi = ""
     for element in meta.findall(f"{DC}identifier"):
         value = _text(element).strip()
         if value.lower().startswith("doi:"):
-            doi = value[4:].strip()
+            doi = value[4:]
             break
-    return PaperRecord(
-        source="oai",
-        arxiv_id=arxiv_id,
-        version=version,
-        title=title,
-        abstract=abstract or None,
-        authors=authors or None,
+    return arxiv_record(
+        "oai",
+        arxiv_id,
+        version,
+        title=_text(meta.find(f"{DC}title")),
+        abstract=abstract,
+        authors=authors,
         published_at=dates[0] if dates else None,
         updated_at=dates[-1] if len(dates) > 1 else None,
-        comment=comment or None,
-        doi=doi[:300] or None,
-        license=clean_text(_text(meta.find(f"{DC}rights")))[:300] or None,
-        withdrawn=looks_withdrawn(comment, abstract),
+        comment=comment,
+        doi=doi,
+        license=_text(meta.find(f"{DC}rights")),
         origin=origin,
     )
 
@@ -222,12 +188,12 @@ def _record_item(record: Element, origin: str) -> PaperRecord | Skipped:
 def parse_response(body: bytes | str, origin: str) -> OaiPage:
     """One OAI-PMH response. ``noRecordsMatch`` is an empty page; other errors raise ``OaiError``."""
     try:
-        root = fromstring(body)
-    except (ParseError, DefusedXmlException) as exc:
+        root = parse_xml(body)
+    except UnreadableXml as exc:
         raise OaiError("", f"{origin}: not a readable OAI-PMH response ({exc})") from None
     if root.tag != f"{OAI}OAI-PMH":
         raise OaiError("", f"{origin}: expected <OAI-PMH>, got <{root.tag}>")
-    response_date = _date(_text(root.find(f"{OAI}responseDate")))
+    response_date = parse_when(_text(root.find(f"{OAI}responseDate")))
     page = OaiPage(response_date=response_date.date() if response_date else None)
     for error in root.findall(f"{OAI}error"):
         code = error.get("code", "")
@@ -253,18 +219,9 @@ def parse_response(body: bytes | str, origin: str) -> OaiPage:
 
 def records_from_file(path: Path) -> Iterator[PaperRecord | Skipped]:
     """A saved ``ListRecords`` or ``GetRecord`` response."""
-    if not path.is_file():
-        yield Skipped(str(path), "no such file")
-        return
-    if path.stat().st_size > MAX_FILE_BYTES:
-        yield Skipped(str(path), f"larger than {MAX_FILE_BYTES // 2**20} MiB")
-        return
-    try:
-        page = parse_response(path.read_bytes(), str(path))
-    except OaiError as exc:
-        yield Skipped(str(path), str(exc))
-        return
-    yield from page.items
+    return saved.records_from_whole_file(
+        path, MAX_FILE_BYTES, lambda _, body: parse_response(body, str(path)).items, OaiError
+    )
 
 
 @dataclass

@@ -12,10 +12,10 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from dailypapers.commands import ProgressBar
 from dailypapers.ingest.progress import report, run_with_progress
-from dailypapers.ingest.sources import arxiv_atom, bulk, hf, oai_pmh
+from dailypapers.ingest.sources import arxiv_atom, bulk, hf, oai_pmh, saved
 
 
 def iso_date(value: str) -> dt.date:
@@ -25,13 +25,51 @@ def iso_date(value: str) -> dt.date:
         raise argparse.ArgumentTypeError(f"{value!r} is not a date (YYYY-MM-DD)") from None
 
 
+def _source(
+    sub: argparse._SubParsersAction,
+    name: str,
+    help: str,
+    description: str | None = None,
+    examples: tuple[str, ...] = (),
+) -> argparse.ArgumentParser:
+    """One ``SOURCE`` sub-command, its examples laid out as written."""
+    epilog = None
+    if examples:
+        epilog = ("examples:\n" if len(examples) > 1 else "example:\n") + "\n".join(
+            f"  {example}" for example in examples
+        )
+    return sub.add_parser(
+        name,
+        help=help,
+        description=description,
+        epilog=epilog,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+
+
+def _add_ids(parser: argparse.ArgumentParser, help: str) -> None:
+    parser.add_argument("--id", dest="ids", nargs="+", default=[], metavar="ID", help=help)
+
+
+def _add_limit(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--limit", type=int, help="Read at most N lines per file.")
+
+
+def _saved_files(paths: list[Path], endings: tuple[str, ...]) -> list[Path]:
+    files = saved.iter_files(paths, endings)
+    if not files:
+        kinds = "/".join(dict.fromkeys("." + ending.split(".")[1] for ending in endings))
+        raise CommandError(f"no {kinds} files found in the given paths")
+    return files
+
+
 class Command(BaseCommand):
     help = "Import papers from Hugging Face, arXiv (API, OAI-PMH) or bulk files."
 
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="source", required=True, metavar="SOURCE")
 
-        p = sub.add_parser("hf", help="Hugging Face daily papers: saved responses or the live API.")
+        p = _source(sub, "hf", "Hugging Face daily papers: saved responses or the live API.")
         p.add_argument(
             "paths", nargs="*", type=Path, help="Response files or folders (*.json, *.jsonl.gz)."
         )
@@ -43,27 +81,22 @@ class Command(BaseCommand):
         )
         p.add_argument("--days", type=int, help="Fetch live the last N days.")
 
-        p = sub.add_parser(
+        p = _source(
+            sub,
             "arxiv",
-            help="arXiv search API (Atom): by id or query, live or saved responses.",
-            description="Fetch papers from the arXiv API (DAILYPAPERS_ARXIV_API_URL), one page per "
+            "arXiv search API (Atom): by id or query, live or saved responses.",
+            "Fetch papers from the arXiv API (DAILYPAPERS_ARXIV_API_URL), one page per "
             "call with DAILYPAPERS_UPSTREAM_DELAY_SECONDS (3 s) between calls, or read saved "
             "responses (Atom *.xml, or recorded {url, status_code, body} *.json exchanges).",
-            epilog="examples:\n"
-            "  dailypapers ingest arxiv --id 2405.15738 hep-th/9901001v2\n"
-            "  dailypapers ingest arxiv --query 'cat:cs.CL AND ti:retrieval' --max 500 --sort-by submittedDate\n"
-            "  dailypapers ingest arxiv saved_feeds/",
-            formatter_class=argparse.RawDescriptionHelpFormatter,
+            (
+                "dailypapers ingest arxiv --id 2405.15738 hep-th/9901001v2",
+                "dailypapers ingest arxiv --query 'cat:cs.CL AND ti:retrieval' --max 500 "
+                "--sort-by submittedDate",
+                "dailypapers ingest arxiv saved_feeds/",
+            ),
         )
         p.add_argument("paths", nargs="*", type=Path, help="Saved responses or folders of them.")
-        p.add_argument(
-            "--id",
-            dest="ids",
-            nargs="+",
-            default=[],
-            metavar="ID",
-            help="arXiv ids (with or without version; commas allowed).",
-        )
+        _add_ids(p, "arXiv ids (with or without version; commas allowed).")
         p.add_argument(
             "--query", help="An arXiv search_query (e.g. 'cat:cs.LG AND abs:diffusion')."
         )
@@ -87,23 +120,29 @@ class Command(BaseCommand):
         )
         p.add_argument("--sort-order", choices=["descending", "ascending"], default="descending")
 
-        p = sub.add_parser(
+        p = _source(
+            sub,
             "oai",
-            help="arXiv OAI-PMH harvest (resumable, incremental), or saved OAI responses.",
-            description="Harvest ListRecords from DAILYPAPERS_ARXIV_OAI_URL. Each page is stored "
+            "arXiv OAI-PMH harvest (resumable, incremental), or saved OAI responses.",
+            "Harvest ListRecords from DAILYPAPERS_ARXIV_OAI_URL. Each page is stored "
             "together with the resumption token for the next one, so an interrupted harvest "
             "continues where it stopped when you rerun the same command; a finished harvest "
             "remembers the day it began, and the next run without --from asks only for records "
             "changed since. Deleted records are reported as skipped, never imported.",
-            epilog="examples:\n"
-            "  dailypapers ingest oai --set cs --from 2026-06-01     first harvest of cs since June\n"
-            "  dailypapers ingest oai --set cs                       later: incremental (or resume)\n"
-            "  dailypapers ingest oai --set cs --restart             drop an expired token, start over\n"
-            "  dailypapers ingest oai --id 1401.2122                 one record (GetRecord)\n"
-            "  dailypapers ingest oai saved_pages/*.xml",
-            formatter_class=argparse.RawDescriptionHelpFormatter,
+            (
+                "dailypapers ingest oai --set cs --from 2026-06-01     first harvest of cs since June",
+                "dailypapers ingest oai --set cs                       later: incremental (or resume)",
+                "dailypapers ingest oai --set cs --restart             drop an expired token, start over",
+                "dailypapers ingest oai --id 1401.2122                 one record (GetRecord)",
+                "dailypapers ingest oai saved_pages/*.xml",
+            ),
         )
-        p.add_argument("paths", nargs="*", type=Path, help="Saved ListRecords/GetRecord responses.")
+        p.add_argument(
+            "paths",
+            nargs="*",
+            type=Path,
+            help="Saved ListRecords/GetRecord responses (*.xml) or folders of them.",
+        )
         p.add_argument(
             "--from",
             dest="start",
@@ -132,23 +171,19 @@ class Command(BaseCommand):
         p.add_argument(
             "--max-pages", type=int, help="Stop after N pages (the rest resumes next run)."
         )
-        p.add_argument(
-            "--id",
-            dest="ids",
-            nargs="+",
-            default=[],
-            metavar="ID",
-            help="Fetch these records with GetRecord instead.",
-        )
+        _add_ids(p, "Fetch these records with GetRecord instead.")
 
-        p = sub.add_parser(
+        p = _source(
+            sub,
             "kaggle",
-            help="The Kaggle arXiv snapshot (arxiv-metadata-oai-snapshot.json), streamed.",
-            description="Import the Kaggle arXiv metadata snapshot, one JSON object per line, "
+            "The Kaggle arXiv snapshot (arxiv-metadata-oai-snapshot.json), streamed.",
+            "Import the Kaggle arXiv metadata snapshot, one JSON object per line, "
             "plain or gzipped, read as a stream (constant memory for the 4+ GB file). Bad lines "
             "are reported with file:line and skipped.",
-            epilog="example:\n  dailypapers ingest kaggle arxiv-metadata-oai-snapshot.json --category cs. --category stat.ML",
-            formatter_class=argparse.RawDescriptionHelpFormatter,
+            (
+                "dailypapers ingest kaggle arxiv-metadata-oai-snapshot.json --category cs. "
+                "--category stat.ML",
+            ),
         )
         p.add_argument(
             "paths", nargs="+", type=Path, help="Snapshot file(s), .json/.jsonl, optionally .gz."
@@ -161,19 +196,19 @@ class Command(BaseCommand):
             metavar="PREFIX",
             help="Keep papers with a category starting with PREFIX (repeatable), e.g. cs. or cs.CL.",
         )
-        p.add_argument("--limit", type=int, help="Read at most N lines per file.")
+        _add_limit(p)
 
-        p = sub.add_parser(
+        p = _source(
+            sub,
             "listings",
-            help="arXiv daily-listing dumps (JSONL: id, title, authors, summary, categories, ...).",
-            description="Import JSON-lines dumps of arXiv daily listings (plain or .gz): one "
+            "arXiv daily-listing dumps (JSONL: id, title, authors, summary, categories, ...).",
+            "Import JSON-lines dumps of arXiv daily listings (plain or .gz): one "
             "object per line with id, title, authors, summary, categories, comment. Bad lines "
             "are reported with file:line and skipped.",
-            epilog="example:\n  dailypapers ingest listings arxiv_cs_daily_listings.jsonl.gz",
-            formatter_class=argparse.RawDescriptionHelpFormatter,
+            ("dailypapers ingest listings arxiv_cs_daily_listings.jsonl.gz",),
         )
         p.add_argument("paths", nargs="+", type=Path, help="Listing files (.jsonl or .jsonl.gz).")
-        p.add_argument("--limit", type=int, help="Read at most N lines per file.")
+        _add_limit(p)
 
     def handle(self, *args, **options) -> None:
         handler = getattr(self, f"handle_{options['source']}")
@@ -192,9 +227,7 @@ class Command(BaseCommand):
         if end and not start:
             raise CommandError("--to needs --from")
         if paths:
-            files = hf.iter_files(paths)
-            if not files:
-                raise CommandError("no .json/.jsonl files found in the given paths")
+            files = _saved_files(paths, hf.FILE_ENDINGS)
             items = (record for path in files for record in hf.records_from_file(path))
             return run_with_progress(items, description=f"HF files ({len(files)})")
         today = dt.date.today()
@@ -213,9 +246,7 @@ class Command(BaseCommand):
         if paths and (ids or query):
             raise CommandError("give either saved files or --id/--query, not both")
         if paths:
-            files = arxiv_atom.iter_files(paths)
-            if not files:
-                raise CommandError("no .xml/.json files found in the given paths")
+            files = _saved_files(paths, arxiv_atom.FILE_ENDINGS)
             items = (record for path in files for record in arxiv_atom.records_from_file(path))
             return run_with_progress(items, description=f"arXiv feeds ({len(files)})")
         if not ids and not query:
@@ -237,8 +268,9 @@ class Command(BaseCommand):
         if paths and (start or end or set_spec or restart or ids):
             raise CommandError("give either saved files or harvest options, not both")
         if paths:
-            items = (record for path in paths for record in oai_pmh.records_from_file(path))
-            return run_with_progress(items, description=f"OAI files ({len(paths)})")
+            files = _saved_files(paths, oai_pmh.FILE_ENDINGS)
+            items = (record for path in files for record in oai_pmh.records_from_file(path))
+            return run_with_progress(items, description=f"OAI files ({len(files)})")
         harvester = oai_pmh.OaiHarvester(metadata_prefix=prefix, set_spec=set_spec)
         if ids:
 
@@ -251,21 +283,16 @@ class Command(BaseCommand):
 
             return run_with_progress(fetched(), description="OAI GetRecord", total=len(ids))
         console = Console(stderr=True)
-        columns = [
-            TextColumn("[bold]{task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-        ]
-        with Progress(*columns, console=console, disable=not console.is_terminal) as progress:
-            task = progress.add_task(f"OAI {harvester.key}", total=None)
+        stage = f"OAI {harvester.key}"
+        with ProgressBar(console, time_left=False) as bar:
+            bar.start(stage)
             try:
                 result = harvester.harvest(
                     from_date=start,
                     until=end,
                     restart=restart,
                     max_pages=max_pages,
-                    on_progress=lambda n: progress.advance(task, n),
+                    on_progress=lambda n: bar.advance(stage, n),
                 )
             except oai_pmh.HarvestConflict as exc:
                 raise CommandError(str(exc)) from None
