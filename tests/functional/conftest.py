@@ -25,12 +25,18 @@ REQUEST_THREAD = "process_request_thread"
 
 
 @pytest.fixture
-def hub(live_server) -> Iterator[HfApi]:
-    # Offline mode makes the client refuse every request, which would hide what we test.
-    assert not constants.HF_HUB_OFFLINE, "unset HF_HUB_OFFLINE to run the huggingface_hub tests"
+def request_threads_joined() -> Iterator[None]:
+    """After the test, wait for the live server's threads that this test's requests started."""
     before = set(threading.enumerate())
-    yield HfApi(endpoint=live_server.url, token=False)
-    close_session()
+    yield
     for thread in set(threading.enumerate()) - before:
         if REQUEST_THREAD in thread.name:
             thread.join(timeout=5)
+
+
+@pytest.fixture
+def hub(live_server, request_threads_joined) -> Iterator[HfApi]:
+    # Offline mode makes the client refuse every request, which would hide what we test.
+    assert not constants.HF_HUB_OFFLINE, "unset HF_HUB_OFFLINE to run the huggingface_hub tests"
+    yield HfApi(endpoint=live_server.url, token=False)
+    close_session()

@@ -218,6 +218,25 @@ def test_unknown_paper_is_a_json_404(client):
     assert response.json() == {"error": "paper 2503.99999 not found"}
 
 
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("get", "/api/no/such/endpoint"),
+        ("post", "/api/no/such/endpoint"),
+        # A line break stops ninja's path converters: found by the schemathesis run.
+        ("get", "/api/papers/%0A2503.00001"),
+        ("post", "/api/papers/%0A%F0%A4%B8%B9/upvote"),
+        ("delete", "/api/papers/x%0Ay/upvote"),
+    ],
+)
+def test_every_unknown_api_path_is_a_json_404_whatever_the_method(client, method, path):
+    response = getattr(client, method)(path)
+
+    assert response.status_code == 404
+    assert response["Content-Type"].startswith("application/json")
+    assert response.json() == {"error": "no such API endpoint; see /api/docs"}
+
+
 def test_upvotes_shown_include_votes_cast_on_this_site(client):
     make_paper(arxiv_id="2503.55555", upvotes=10)
     Paper.objects.filter(arxiv_id="2503.55555").update(

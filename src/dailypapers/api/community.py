@@ -14,7 +14,7 @@ answered 429 with ``Retry-After``.
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Annotated, Any, cast
 
 from django.conf import settings
 from django.contrib.auth.models import User
@@ -24,7 +24,16 @@ from pydantic import Field
 
 from dailypapers.accounts.auth import TokenAuth
 from dailypapers.api.responses import ApiError, encode, json_response
-from dailypapers.api.schemas import ErrorOut, RateLimitedOut
+from dailypapers.api.schemas import (
+    ARXIV_REFERENCE_REGEX,
+    GITHUB_REPO_REGEX,
+    ORGANIZATION_REGEX,
+    PROJECT_PAGE_REGEX,
+    ArxivIdParam,
+    ErrorOut,
+    RateLimitedOut,
+    documented_string,
+)
 from dailypapers.community.services.submissions import (
     MAX_REFERENCE_LENGTH,
     MAX_URL_LENGTH,
@@ -42,21 +51,30 @@ router = Router(tags=["Write (API token)"], auth=TokenAuth())
 
 
 class SubmitIn(Schema):
-    arxiv: str = Field(
+    arxiv: Annotated[
+        str,
+        documented_string(
+            minLength=1, maxLength=MAX_REFERENCE_LENGTH, pattern=ARXIV_REFERENCE_REGEX
+        ),
+    ] = Field(
         max_length=MAX_REFERENCE_LENGTH,
         description="An arXiv id (2401.01234, 2401.01234v2, hep-th/9901001) or an arxiv.org "
         "abs/pdf URL.",
         examples=["2401.01234"],
     )
-    organization: str = Field(
-        "", max_length=100, description="Optional organization handle, such as google."
+    organization: Annotated[str, documented_string(maxLength=100, pattern=ORGANIZATION_REGEX)] = (
+        Field("", max_length=100, description="Optional organization handle, such as google.")
     )
-    github_repo: str = Field(
+    github_repo: Annotated[
+        str, documented_string(maxLength=MAX_URL_LENGTH, pattern=GITHUB_REPO_REGEX)
+    ] = Field(
         "",
         max_length=MAX_URL_LENGTH,
         description="Optional https://github.com/owner/repository URL.",
     )
-    project_page: str = Field(
+    project_page: Annotated[
+        str, documented_string(maxLength=MAX_URL_LENGTH, pattern=PROJECT_PAGE_REGEX)
+    ] = Field(
         "", max_length=MAX_URL_LENGTH, description="Optional http(s) URL of the project page."
     )
 
@@ -122,7 +140,8 @@ def _limited(request: HttpRequest, action: str) -> HttpResponse | None:
     "/papers/submit",
     response={
         201: SubmittedOut,
-        400: RefusalOut,
+        # RefusalOut for a refusal; ErrorOut when the body itself is not what the schema says.
+        400: RefusalOut | ErrorOut,
         401: ErrorOut,
         403: RefusalOut,
         404: RefusalOut,
@@ -213,7 +232,7 @@ VOTE_RESPONSES: dict[int, Any] = {
 
 
 @router.post("/papers/{path:arxiv_id}/upvote", response=VOTE_RESPONSES, summary="Upvote a paper")
-def upvote(request: HttpRequest, arxiv_id: str) -> HttpResponse:
+def upvote(request: HttpRequest, arxiv_id: ArxivIdParam) -> HttpResponse:
     """Add your upvote. Upvoting a paper you already upvoted changes nothing (``changed``: false)."""
     return _vote(request, arxiv_id, True)
 
@@ -221,6 +240,6 @@ def upvote(request: HttpRequest, arxiv_id: str) -> HttpResponse:
 @router.delete(
     "/papers/{path:arxiv_id}/upvote", response=VOTE_RESPONSES, summary="Withdraw your upvote"
 )
-def unvote(request: HttpRequest, arxiv_id: str) -> HttpResponse:
+def unvote(request: HttpRequest, arxiv_id: ArxivIdParam) -> HttpResponse:
     """Remove your upvote. Removing an upvote you did not give is not an error (``changed``: false)."""
     return _vote(request, arxiv_id, False)

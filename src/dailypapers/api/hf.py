@@ -7,14 +7,23 @@ pages use, so the API ranks exactly as the site does) and serialize with ``seria
 from __future__ import annotations
 
 import re
-from typing import Literal
+from typing import Annotated, Literal
 
 from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router
 
 from dailypapers.api import serializers
 from dailypapers.api.responses import ApiError, cached_json
-from dailypapers.api.schemas import DailyPaperOut, ErrorOut, PaperInfoOut
+from dailypapers.api.schemas import (
+    ArxivIdParam,
+    DailyPaperOut,
+    DayParam,
+    ErrorOut,
+    MonthParam,
+    PaperInfoOut,
+    WeekParam,
+    documented_string,
+)
 from dailypapers.community.queries import order_by_trending
 from dailypapers.papers import queries
 from dailypapers.papers.models import NEW_STYLE_ID, OLD_STYLE_ID
@@ -28,6 +37,10 @@ MAX_PAGE = 10_000
 # No control characters: PostgreSQL refuses NUL in text outright, and no handle holds one.
 SUBMITTER_FORBIDDEN = re.compile(r"[\x00-\x1f\x7f]")
 MAX_SUBMITTER = 150
+SubmitterParam = Annotated[
+    str | None,
+    documented_string(maxLength=MAX_SUBMITTER, pattern=r"^[^\x00-\x1f\x7f]*$"),
+]
 PERIOD_PARSERS = {
     "date": queries.parse_day,
     "week": queries.parse_week,
@@ -38,6 +51,12 @@ FEED_SORTS = {"publishedAt": "publishedAt", "trending": "trending"}
 
 Page = Query(0, ge=0, le=MAX_PAGE, description="Page number, from 0.")
 Limit = Query(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT, description="Items per page (1..100).")
+DayQuery = Query(None, description="A day, YYYY-MM-DD.")
+WeekQuery = Query(None, description="An ISO week, YYYY-Www (2025-W09).")
+MonthQuery = Query(None, description="A month, YYYY-MM.")
+SubmitterQuery = Query(
+    None, description="Only papers this user (a handle, up to 150 characters) submitted."
+)
 
 
 def _period(date: str | None, week: str | None, month: str | None) -> queries.Period | None:
@@ -85,12 +104,10 @@ def daily_papers(
     request: HttpRequest,
     p: int = Page,
     limit: int = Limit,
-    date: str | None = Query(None, description="A day, YYYY-MM-DD."),
-    week: str | None = Query(None, description="An ISO week, YYYY-Www (2025-W09)."),
-    month: str | None = Query(None, description="A month, YYYY-MM."),
-    submitter: str | None = Query(
-        None, description="Only papers this user (a handle, up to 150 characters) submitted."
-    ),
+    date: DayParam = DayQuery,
+    week: WeekParam = WeekQuery,
+    month: MonthParam = MonthQuery,
+    submitter: SubmitterParam = SubmitterQuery,
     sort: Literal["publishedAt", "trending"] | None = Query(
         None,
         description="publishedAt: newest first. trending: by trending score (recent upvotes "
@@ -154,7 +171,7 @@ def _arxiv_id(raw: str) -> str:
     url_name="paper",
     by_alias=True,
 )
-def paper_info(request: HttpRequest, paper_id: str) -> HttpResponse:
+def paper_info(request: HttpRequest, paper_id: ArxivIdParam) -> HttpResponse:
     """A paper by arXiv id, as huggingface.co's ``/api/papers/{id}``. Old-style ids keep their
     slash (``/api/papers/hep-th/9901001``); a version suffix (``v2``) is ignored."""
     arxiv_id = _arxiv_id(paper_id)

@@ -6,14 +6,20 @@ validate real responses against them, so the documentation cannot drift from wha
 
 Optional keys are typed without ``None``: such a key is either absent or holds a value, never
 ``null`` (Hugging Face's convention, kept by the serializers).
+
+The parameter types at the end (``ArxivIdParam``...) document the formats the views accept, in
+JSON Schema's regex dialect (``[0-9]``, never ``\\d``, which some engines read as any Unicode
+digit). They only document: the views keep their own parsers and clearer messages, and
+``tests/functional/test_api_fuzz.py`` (schemathesis) checks that schema and parsers agree.
 """
 
 from __future__ import annotations
 
-from typing import Any, Literal
+import re
+from typing import Annotated, Any, Literal
 
 from ninja import Schema
-from pydantic import ConfigDict, Field
+from pydantic import ConfigDict, Field, WithJsonSchema
 
 HF_DATETIME = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$"
 
@@ -124,3 +130,78 @@ class RateLimitedOut(_Strict):
 
     error: str = Field(description="What was counted and how long to wait, in words.")
     retry_after: int = Field(description="Seconds to wait, as the Retry-After header says.")
+
+
+# --- Parameter formats (documentation only; see the module docstring) ----------------------------
+
+ARXIV_ID_REGEX = r"(?:[0-9]{4}\.[0-9]{4,5}|[a-z-]+(?:\.[A-Z]{2})?/[0-9]{7})(?:v[0-9]+)?"
+# Years 0001..9999, as Python's calendar (and so the feed) knows them.
+YEAR_REGEX = r"(?:[0-9]{3}[1-9]|[0-9]{2}[1-9][0-9]|[0-9][1-9][0-9]{2}|[1-9][0-9]{3})"
+
+
+def documented_string(**schema: Any) -> WithJsonSchema:
+    return WithJsonSchema({"type": "string", **schema})
+
+
+ArxivIdParam = Annotated[
+    str,
+    documented_string(
+        pattern=f"^{ARXIV_ID_REGEX}$",
+        description="An arXiv id: 2405.15738 or hep-th/9901001; a version (v2) is ignored.",
+        example="2405.15738",
+    ),
+]
+# An empty date, week or month is the same as none (as huggingface.co takes it).
+DayParam = Annotated[
+    str | None,
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "string", "maxLength": 0},
+                {
+                    "type": "string",
+                    "format": "date",
+                    "pattern": f"^{YEAR_REGEX}-[0-9]{{2}}-[0-9]{{2}}$",
+                },
+            ]
+        }
+    ),
+]
+# Weeks 1..53: a week 53 only in the years that have one (the schema cannot say which).
+WeekParam = Annotated[
+    str | None,
+    documented_string(pattern=f"^(?:{YEAR_REGEX}-W(?:0?[1-9]|[1-4][0-9]|5[0-3]))?$"),
+]
+MonthParam = Annotated[
+    str | None, documented_string(pattern=f"^(?:{YEAR_REGEX}-(?:0?[1-9]|1[0-2]))?$")
+]
+
+# Spaces around a value, which the submission checks strip first.
+SPACES = r"\s*"
+
+
+def any_case(text: str) -> str:
+    """``abs`` -> ``[aA][bB][sS]``: JSON Schema's regexes have no case-insensitive flag."""
+    return "".join(f"[{c.lower()}{c.upper()}]" if c.isalpha() else re.escape(c) for c in text)
+
+
+# community.services.submissions.parse_reference: an id, optionally as an arxiv.org abs/pdf URL or
+# with an arXiv: prefix, slashes and a .pdf suffix around it, spaces around all.
+ARXIV_REFERENCE_REGEX = (
+    f"^{SPACES}"
+    f"(?:(?:{any_case('http')}[sS]?://)?(?:{any_case('www.')}|{any_case('export.')})?"
+    f"{any_case('arxiv.org/')}(?:{any_case('abs')}|{any_case('pdf')})/)?"
+    f"(?:{any_case('arxiv:')})?/*{ARXIV_ID_REGEX}/*(?:\\.pdf)?{SPACES}$"
+)
+ORGANIZATION_REGEX = f"^{SPACES}(?:[A-Za-z0-9](?:[A-Za-z0-9._-]{{0,98}}[A-Za-z0-9])?)?{SPACES}$"
+GITHUB_REPO_REGEX = (
+    f"^{SPACES}(?:https?://(?:www\\.)?github\\.com(?::(?:80|443))?/[A-Za-z0-9][A-Za-z0-9-]{{0,38}}"
+    f"/[A-Za-z0-9_-][A-Za-z0-9._-]{{0,99}}(?:/[A-Za-z0-9._~%/-]*)?)?{SPACES}$"
+)
+# A subset of what Django's URLValidator takes (the submission check): an http(s) URL of a domain
+# name, printable ASCII after it (the check refuses invisible characters).
+_LABEL = "[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+PROJECT_PAGE_REGEX = (
+    f"^{SPACES}(?:https?://(?:{_LABEL}\\.)+[A-Za-z]{{2,63}}(?::[0-9]{{1,5}})?(?:[/?#][!-~]*)?)?"
+    f"{SPACES}$"
+)
