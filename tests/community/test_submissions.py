@@ -230,6 +230,7 @@ def test_what_is_not_an_arxiv_id_or_url_is_refused_without_asking_arxiv(arxiv, r
         ("github_repo", "ftp://github.com/owner/repo"),
         ("github_repo", 'https://github.com/owner/repo"><script>alert(1)</script>'),
         ("github_repo", "https://github.com/own\u202eer/repo"),
+        ("github_repo", "https://github.com:99999/owner/repo"),  # urlsplit cannot read the port
         ("project_page", "javascript:alert(document.cookie)"),
         ("project_page", "JAVASCRIPT:alert(1)"),
         ("project_page", "data:text/html,<script>alert(1)</script>"),

@@ -244,9 +244,13 @@ def clean_github_repo(raw: str) -> str:
     segments = [s for s in parts.path.split("/") if s]
     owner, repo = (segments + ["", ""])[:2]
     repo = repo.removesuffix(".git")
+    try:
+        port = parts.port
+    except ValueError:  # past 65535: URLValidator lets it through, urlsplit refuses to read it
+        port = -1
     if (
         (parts.hostname or "").lower() not in GITHUB_HOSTS
-        or parts.port not in (None, 80, 443)
+        or port not in (None, 80, 443)
         or not GITHUB_OWNER.match(owner)
         or owner.lower() in GITHUB_NOT_OWNERS
         or not GITHUB_REPO.match(repo)
