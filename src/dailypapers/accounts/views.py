@@ -83,7 +83,8 @@ def verify_email(request: HttpRequest, token: str) -> HttpResponse:
     if check.problem == "used" or (
         request.method == "POST" and not services.confirm_email(check.user)
     ):
-        return render(request, "accounts/verify_problem.html", {"problem": "used"})
+        # 410 Gone, like an expired link: the link was good once and is spent.
+        return render(request, "accounts/verify_problem.html", {"problem": "used"}, status=410)
     if request.method == "POST":
         messages.success(request, "Your email address is confirmed. Log in to start.")
         return redirect("accounts.login")
@@ -129,6 +130,14 @@ password_reset_sent = auth_views.PasswordResetDoneView.as_view(
 class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     template_name = "accounts/password_reset_confirm.html"
     success_url = reverse_lazy("accounts.password_reset_complete")
+
+    def dispatch(self, *args, **kwargs):
+        response = super().dispatch(*args, **kwargs)
+        # Django answers a tampered, expired or spent link with its "invalid link" page and a
+        # 200; the page stays, the status says the link was refused.
+        if not self.validlink and response.status_code == 200:
+            response.status_code = 400
+        return response
 
     def form_valid(self, form):
         response = super().form_valid(form)
