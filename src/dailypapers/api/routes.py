@@ -11,6 +11,8 @@ in ``INSTALLED_APPS`` for that reason), never from a CDN.
 
 from __future__ import annotations
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 from ninja import NinjaAPI
@@ -66,6 +68,13 @@ def _unauthorized(request: HttpRequest, exc: AuthenticationError) -> HttpRespons
     )
     response["WWW-Authenticate"] = "Bearer"
     return response
+
+
+@api.exception_handler(RequestDataTooBig)
+def _too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
+    # Django's own answer would be its HTML 400 page.
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    return error_response(413, f"the request body is larger than {limit} bytes")
 
 
 @api.exception_handler(Http404)
