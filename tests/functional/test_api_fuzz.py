@@ -217,14 +217,15 @@ def run_schemathesis(schema) -> FuzzRun:
 def test_every_operation_answers_as_its_schema_says(
     live_server, request_threads_joined, fuzz_corpus, arxiv_answers_every_id, settings
 ):
-    # The recorded arXiv papers are years old; the daily cap and the vote limit are raised so the
-    # fuzzer reaches the code behind them rather than a 429 after a few cases.
+    # The recorded arXiv papers are years old; the daily cap and the submit, vote and search limits
+    # are raised so the fuzzer reaches the code behind them rather than a 429 after a few cases.
     settings.SUBMISSION_WINDOW_DAYS = 0
     settings.SUBMISSIONS_PER_DAY = 10_000
     settings.RATE_LIMITS = {
         **settings.RATE_LIMITS,
         "submit": RateLimit(10_000, 60),
         "vote": RateLimit(10_000, 60),
+        "search": RateLimit(10_000, 60),
     }
     token = accounts.create_api_token(make_user("fuzzer"), "schemathesis")[1]
     schema = schemathesis.openapi.from_url(
