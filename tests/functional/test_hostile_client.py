@@ -979,3 +979,22 @@ def test_every_write_route_has_its_hostile_cases():
     ]
 
     assert uncovered == [], f"write routes without a hostile case: {uncovered}"
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="needs sec-accounts' fix of issue 9 item 8 (not on main yet): a moderator can lift a "
+    "suspension that a superuser, or nobody on record, made",
+)
+def test_a_moderator_cannot_lift_a_suspension_beyond_their_rank(world):
+    """The admin answers its actions with a redirect and a message, refusals included."""
+    moderator = world.browser(world.moderator)
+
+    attempt(
+        lambda: moderator.send(
+            "POST",
+            "/admin/auth/user/",
+            {"action": "unsuspend", "_selected_action": str(world.suspended.pk), "index": "0"},
+        ),
+        status(302),
+    )
