@@ -75,6 +75,9 @@ def _load_or_create_secret_key(path: Path) -> str:
 
 
 SECRET_KEY = _load_or_create_secret_key(DATA_DIR / "secret_key")
+# The file the key was read from (None when DAILYPAPERS_SECRET_KEY gives it): `check --deploy`
+# looks at its permissions.
+SECRET_KEY_FILE = None if env("SECRET_KEY") else DATA_DIR / "secret_key"
 DEBUG = env_bool("DEBUG", False)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1],testserver")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
@@ -229,17 +232,49 @@ def cache_from_url(url: str) -> dict:
 
 CACHES = {"default": cache_from_url(CACHE_URL)}
 
-# Security defaults: cookies are HttpOnly; SECURE_* follow DAILYPAPERS_HTTPS for deployments behind TLS.
-HTTPS = env_bool("HTTPS", False)
+# --- Security (docs/install.md, "Serving in production") -----------------------------------------
+# TLS follows the scheme of DAILYPAPERS_SITE_URL. With https://, plain-HTTP requests are redirected,
+# HSTS is sent, and the session and CSRF cookies are Secure with the __Host- prefix (so no other
+# host of the domain can set or overwrite them). Whether a request came over HTTPS is gunicorn's
+# call (`dailypapers serve`), which believes X-Forwarded-Proto only from loopback and
+# DAILYPAPERS_TRUSTED_PROXIES: SECURE_PROXY_SSL_HEADER stays unset, as Django would believe that
+# header from anyone who can reach gunicorn.
+if "DAILYPAPERS_HTTPS" in os.environ:
+    raise ValueError(
+        "DAILYPAPERS_HTTPS is no longer read: HTTPS follows the scheme of DAILYPAPERS_SITE_URL. "
+        "Set DAILYPAPERS_SITE_URL=https://your.host and remove DAILYPAPERS_HTTPS"
+    )
+_site = urlparse(SITE_URL)
+if _site.scheme not in {"http", "https"} or not _site.hostname:
+    raise ValueError(
+        f"DAILYPAPERS_SITE_URL must be http:// or https:// and a host name, got {SITE_URL!r}"
+    )
+HTTPS = _site.scheme == "https"
+SECURE_SSL_REDIRECT = HTTPS
+HSTS_SECONDS = env_int("HSTS_SECONDS", 31_536_000)
+HSTS_PRELOAD = env_bool("HSTS_PRELOAD", False)
+if HSTS_SECONDS < 0:
+    raise ValueError(f"DAILYPAPERS_HSTS_SECONDS must be 0 or more, got {HSTS_SECONDS}")
+if HSTS_PRELOAD and HSTS_SECONDS < 31_536_000:
+    raise ValueError(
+        "DAILYPAPERS_HSTS_PRELOAD needs DAILYPAPERS_HSTS_SECONDS of at least 31536000 (a year), "
+        f"as the browsers' preload lists require; got {HSTS_SECONDS}"
+    )
+SECURE_HSTS_SECONDS = HSTS_SECONDS if HTTPS else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+SECURE_HSTS_PRELOAD = HSTS_PRELOAD
 SESSION_COOKIE_SECURE = HTTPS
 CSRF_COOKIE_SECURE = HTTPS
+if HTTPS:
+    SESSION_COOKIE_NAME = "__Host-sessionid"
+    CSRF_COOKIE_NAME = "__Host-csrftoken"
 SESSION_COOKIE_HTTPONLY = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
 X_FRAME_OPTIONS = "DENY"
-if HTTPS:
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-    SECURE_HSTS_SECONDS = 31536000
+# Preloading is a promise to the browsers' built-in lists that is slow to take back, so it is
+# opt-in (DAILYPAPERS_HSTS_PRELOAD) and `check --deploy` does not nag about it.
+SILENCED_SYSTEM_CHECKS = ["security.W021"]
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("MAX_REQUEST_BYTES", 1_048_576)
 
 

@@ -1,9 +1,10 @@
 """``dailypapers serve``: run the site under gunicorn (``dailypapers.wsgi``), never runserver.
 
 Binds 127.0.0.1:$PORT (8000 when PORT is unset) with 2 x cores + 1 sync workers; the access log
-and gunicorn's own log go to stdout, like Django's. Static files are served by WhiteNoise from the
-apps' static folders, so there is no collectstatic step. Settings come from the DAILYPAPERS_*
-environment, which the workers inherit.
+and gunicorn's own log go to stdout, like Django's. gunicorn decides whether a request came over
+HTTPS: it believes a proxy's X-Forwarded-Proto from loopback and DAILYPAPERS_TRUSTED_PROXIES only.
+Static files are served by WhiteNoise from the apps' static folders, so there is no collectstatic
+step. Settings come from the DAILYPAPERS_* environment, which the workers inherit.
 
 The command replaces itself with gunicorn (``exec``), so signals (Ctrl-C, a service manager's
 SIGTERM) reach gunicorn's master directly and it shuts its workers down gracefully.
@@ -14,7 +15,9 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from ipaddress import ip_network
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connections
 from gunicorn.glogging import Logger
@@ -22,6 +25,8 @@ from gunicorn.glogging import Logger
 from dailypapers.commands import require_migrated
 
 DEFAULT_PORT = 8000
+# A proxy on the same host (docs/install.md's nginx) is always believed about the scheme.
+LOOPBACK = (ip_network("127.0.0.1/32"), ip_network("::1/128"))
 
 
 def default_workers() -> int:
@@ -94,6 +99,13 @@ class StdoutLogger(Logger):
         super()._set_handler(log, output, fmt, stream=sys.stdout if output == "-" else stream)
 
 
+def forwarded_allow_ips() -> str:
+    """The peers whose X-Forwarded-Proto gunicorn believes: loopback and the trusted proxies."""
+    return ",".join(
+        dict.fromkeys(str(network) for network in (*LOOPBACK, *settings.TRUSTED_PROXIES))
+    )
+
+
 def gunicorn_argv(
     *, host: str, port: int, workers: int, timeout: int, with_worker: bool = False
 ) -> list[str]:
@@ -120,7 +132,7 @@ def gunicorn_argv(
         # a second server on the same machine would take over.
         "--no-control-socket",
         "--forwarded-allow-ips",
-        "127.0.0.1,::1",
+        forwarded_allow_ips(),
         *hooks,
     ]
 
