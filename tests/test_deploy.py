@@ -29,6 +29,7 @@ from dailypapers.web import checks
 from dailypapers.web.management.commands.serve import gunicorn_argv
 from tests.conftest import free_port
 from tests.test_configuration import import_settings
+from tests.test_token_logging import OTHER_TOKEN, TOKEN, token_path
 
 ROOT = Path(__file__).resolve().parent.parent
 INSTALL_DOC = ROOT / "docs" / "install.md"
@@ -288,3 +289,17 @@ def test_served_scheme_header_from_a_peer_that_is_no_proxy_is_not_believed(serve
 
     assert response.status == 301  # still plain HTTP: redirected, no HSTS, no cookie
     assert "Strict-Transport-Security" not in response.headers
+
+
+def test_served_access_log_and_django_log_blank_signed_tokens(served_site):
+    path = token_path("digests.preferences")
+    referer = f"https://{served_site.host}{token_path('accounts.verify', OTHER_TOKEN)}"
+
+    response = served_site.get(path, **{"X-Forwarded-Proto": "https", "Referer": referer})
+
+    assert response.status == 400  # a made-up link
+    log = served_site.wait_for_log('"GET /digest/preferences/<token> HTTP/1.1" 400')
+    assert TOKEN not in log and OTHER_TOKEN not in log
+    access = next(line for line in log.splitlines() if "GET /digest/preferences/" in line)
+    assert f'"https://{served_site.host}/accounts/verify/<token>"' in access
+    assert "Bad Request: /digest/preferences/<token>" in log

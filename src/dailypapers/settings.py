@@ -416,7 +416,13 @@ SEARCH_BACKEND = env("SEARCH_BACKEND", "auto").strip().lower()
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    # Signed tokens in URLs (digest and account links) are blanked out of every line (web.token_urls).
+    "formatters": {
+        "plain": {
+            "class": "dailypapers.web.token_urls.ScrubbingFormatter",
+            "format": "%(asctime)s %(levelname)s %(name)s: %(message)s",
+        }
+    },
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
@@ -426,6 +432,8 @@ LOGGING = {
     },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
+        # Only our handler: Django's own (console when DEBUG, mail_admins) would print unscrubbed.
+        "django": {"handlers": ["console"], "level": LOG_LEVEL, "propagate": False},
         "django.db.backends": {"level": "INFO"},
         # With a handler here, huey's consumer does not add its own: each line is logged once.
         "huey": {"handlers": ["console"], "level": LOG_LEVEL, "propagate": False},

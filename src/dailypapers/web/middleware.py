@@ -1,10 +1,14 @@
-"""Security headers on every response: a strict CSP (no inline script), no framing, no sniffing."""
+"""Security headers on every response: a strict CSP (no inline script), no framing, no sniffing;
+and on the pages a signed link opens, no token in Referer headers and no copy in a shared cache."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
+from django.utils.cache import patch_cache_control
+
+from dailypapers.web.token_urls import is_token_parameter
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -36,4 +40,12 @@ class SecurityHeadersMiddleware:
             "Permissions-Policy", "camera=(), microphone=(), geolocation=()"
         )
         response.headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+        match = request.resolver_match
+        if match is not None and any(map(is_token_parameter, match.kwargs)):
+            # The URL holds a token: links and forms on the page send only the origin as Referer
+            # (not no-referrer: a form would then send "Origin: null" and fail the CSRF check),
+            # and the page, which may show an address or preferences, is never stored.
+            response.headers.setdefault("Referrer-Policy", "strict-origin")
+            if "Cache-Control" not in response.headers:
+                patch_cache_control(response, private=True, no_store=True)
         return response

@@ -1,10 +1,11 @@
 """``dailypapers serve``: run the site under gunicorn (``dailypapers.wsgi``), never runserver.
 
 Binds 127.0.0.1:$PORT (8000 when PORT is unset) with 2 x cores + 1 sync workers; the access log
-and gunicorn's own log go to stdout, like Django's. gunicorn decides whether a request came over
-HTTPS: it believes a proxy's X-Forwarded-Proto from loopback and DAILYPAPERS_TRUSTED_PROXIES only.
-Static files are served by WhiteNoise from the apps' static folders, so there is no collectstatic
-step. Settings come from the DAILYPAPERS_* environment, which the workers inherit.
+and gunicorn's own log go to stdout, like Django's, with the tokens of signed links blanked out
+(web.token_urls). gunicorn decides whether a request came over HTTPS: it believes a proxy's
+X-Forwarded-Proto from loopback and DAILYPAPERS_TRUSTED_PROXIES only. Static files are served by
+WhiteNoise from the apps' static folders, so there is no collectstatic step. Settings come from
+the DAILYPAPERS_* environment, which the workers inherit.
 
 The command replaces itself with gunicorn (``exec``), so signals (Ctrl-C, a service manager's
 SIGTERM) reach gunicorn's master directly and it shuts its workers down gracefully.
@@ -23,6 +24,7 @@ from django.db import connections
 from gunicorn.glogging import Logger
 
 from dailypapers.commands import require_migrated
+from dailypapers.web.token_urls import ScrubbingFormatter
 
 DEFAULT_PORT = 8000
 # A proxy on the same host (docs/install.md's nginx) is always believed about the scheme.
@@ -93,10 +95,17 @@ def add_serve_arguments(parser: CommandParser, *, default_worker: bool = False) 
 
 class StdoutLogger(Logger):
     """gunicorn's logger with its error log on stdout too ("-" means stderr in gunicorn), so every
-    log line of the site (access, gunicorn, Django) is on one stream, in order."""
+    log line of the site (access, gunicorn, Django) is on one stream, in order; and with signed
+    tokens blanked out of the request line and Referer of every access-log line (and of any
+    error line quoting a request)."""
 
     def _set_handler(self, log, output, fmt, stream=None):
-        super()._set_handler(log, output, fmt, stream=sys.stdout if output == "-" else stream)
+        super()._set_handler(
+            log,
+            output,
+            ScrubbingFormatter(wrapped=fmt),
+            stream=sys.stdout if output == "-" else stream,
+        )
 
 
 def forwarded_allow_ips() -> str:
