@@ -42,7 +42,12 @@ from dailypapers.community.services.submissions import (
     SubmissionRefused,
     submit_paper,
 )
-from dailypapers.community.services.votes import PaperNotFound, upvote_paper, withdraw_upvote
+from dailypapers.community.services.votes import (
+    PaperMerged,
+    PaperNotFound,
+    upvote_paper,
+    withdraw_upvote,
+)
 from dailypapers.papers.models import NEW_STYLE_ID, OLD_STYLE_ID, Paper
 from dailypapers.papers.queries import visible_papers
 from dailypapers.ratelimit import hit, too_many_requests
@@ -104,10 +109,14 @@ class RefusalOut(Schema):
     error: str
     code: str = Field(
         description="duplicate, daily_cap, too_old, unknown_paper, withdrawn, removed, "
-        "invalid_reference, invalid_link, upstream_error or not_allowed."
+        "invalid_reference, invalid_link, upstream_error, not_allowed or merged."
     )
     param: str | None = Field(None, description="The body field at fault, when one is.")
-    paper: PaperRefOut | None = Field(None, description="For a duplicate: the paper on the feed.")
+    paper: PaperRefOut | None = Field(
+        None,
+        description="For a duplicate: the paper on the feed. For a merged paper: the paper it "
+        "was merged into.",
+    )
 
 
 def _absolute(path: str) -> str:
@@ -194,23 +203,47 @@ def _paper_for_vote(raw: str) -> Paper:
     for pattern in (NEW_STYLE_ID, OLD_STYLE_ID):
         match = pattern.match(raw)
         if match:
+            arxiv_id = match.group("id")
             paper = (
-                visible_papers().filter(arxiv_id=match.group("id")).only("pk", "arxiv_id").first()
+                Paper.objects.filter(arxiv_id=arxiv_id)
+                .only("pk", "arxiv_id", "hidden", "merged_into_id")
+                .first()
             )
-            if paper is None:
-                raise ApiError(404, f"paper {match.group('id')} not found")
+            if paper is not None and paper.merged_into_id is not None:
+                raise PaperMerged(paper.pk, paper.merged_into_id)
+            if paper is None or paper.hidden:
+                raise ApiError(404, f"paper {arxiv_id} not found")
             return paper
     raise ApiError(400, "id must be an arXiv id such as 2405.15738 or hep-th/9901001", "arxiv_id")
 
 
+def _merged(arxiv_id: str, merged: PaperMerged) -> HttpResponse:
+    """410: the paper is a merged duplicate; the body names the paper to vote for instead."""
+    kept = visible_papers().filter(pk=merged.merged_into_id).only("pk", "arxiv_id").first()
+    if kept is None:
+        raise ApiError(404, f"paper {arxiv_id} not found")
+    body = {
+        "error": f"paper {arxiv_id} was merged into {kept.arxiv_id}: vote for that one "
+        "(this vote was not counted)",
+        "code": "merged",
+        "paper": {"id": kept.arxiv_id, "url": _absolute(kept.get_absolute_url())},
+    }
+    return json_response(encode(body), status=410)
+
+
 def _vote(request: HttpRequest, arxiv_id: str, upvote: bool) -> HttpResponse:
-    paper = _paper_for_vote(arxiv_id)
+    try:
+        paper = _paper_for_vote(arxiv_id)
+    except PaperMerged as merged:
+        return _merged(arxiv_id, merged)
     limited = _limited(request, "vote")
     if limited:
         return limited
     action = upvote_paper if upvote else withdraw_upvote
     try:
         result = action(_user(request).pk, paper.pk)
+    except PaperMerged as merged:  # merged while this vote waited for the paper's row
+        return _merged(paper.arxiv_id, merged)
     except PaperNotFound:
         raise ApiError(404, f"paper {paper.arxiv_id} not found") from None
     data = {
@@ -227,13 +260,17 @@ VOTE_RESPONSES: dict[int, Any] = {
     400: ErrorOut,
     401: ErrorOut,
     404: ErrorOut,
+    410: RefusalOut,
     429: RateLimitedOut,
 }
 
 
 @router.post("/papers/{path:arxiv_id}/upvote", response=VOTE_RESPONSES, summary="Upvote a paper")
 def upvote(request: HttpRequest, arxiv_id: ArxivIdParam) -> HttpResponse:
-    """Add your upvote. Upvoting a paper you already upvoted changes nothing (``changed``: false)."""
+    """Add your upvote. Upvoting a paper you already upvoted changes nothing (``changed``: false).
+
+    A duplicate that moderators merged into another paper takes no votes: 410 with ``code``
+    ``merged`` and, in ``paper``, the paper to vote for instead."""
     return _vote(request, arxiv_id, True)
 
 
@@ -241,5 +278,7 @@ def upvote(request: HttpRequest, arxiv_id: ArxivIdParam) -> HttpResponse:
     "/papers/{path:arxiv_id}/upvote", response=VOTE_RESPONSES, summary="Withdraw your upvote"
 )
 def unvote(request: HttpRequest, arxiv_id: ArxivIdParam) -> HttpResponse:
-    """Remove your upvote. Removing an upvote you did not give is not an error (``changed``: false)."""
+    """Remove your upvote. Removing an upvote you did not give is not an error (``changed``: false).
+
+    A merged duplicate answers 410 (``code`` ``merged``): its votes moved to the kept paper."""
     return _vote(request, arxiv_id, False)

@@ -12,6 +12,11 @@ login page into the vote box. Votes are rate limited (``DAILYPAPERS_RATE_LIMITS`
 ``vote``); over the limit an htmx client gets the vote box with the message, a plain client the
 429 page.
 
+A duplicate that moderators merged into another paper takes no votes: the answer is a 303 to the
+paper it was merged into, with a message saying the vote was not counted (htmx: ``HX-Redirect``
+there). That holds whether the merge was done before the request or committed while the vote
+waited for the paper's row (``services.votes.PaperMerged``).
+
 The action names the state wanted rather than "toggle", so a double click or a resent form can
 never undo the vote it repeats.
 """
@@ -23,6 +28,7 @@ from functools import wraps
 from urllib.parse import urlencode
 
 from django.conf import settings
+from django.contrib import messages
 from django.http import (
     Http404,
     HttpRequest,
@@ -35,7 +41,12 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from dailypapers.community.services.votes import PaperNotFound, upvote_paper, withdraw_upvote
+from dailypapers.community.services.votes import (
+    PaperMerged,
+    PaperNotFound,
+    upvote_paper,
+    withdraw_upvote,
+)
 from dailypapers.community.templatetags.votes import vote_box_context
 from dailypapers.papers.models import Paper
 from dailypapers.ratelimit import rate_limited
@@ -110,26 +121,51 @@ def _htmx_rate_limit_box(view: Callable[..., HttpResponse]) -> Callable[..., Htt
     return wrapper
 
 
+def _redirect(request: HttpRequest, target: str, status: int = 303) -> HttpResponse:
+    """Send the browser to ``target``; htmx gets ``HX-Redirect`` (a redirect followed inside
+    ``fetch`` would swap the whole target page into the vote box)."""
+    if is_htmx(request):
+        response = HttpResponse(status=204)
+        response["HX-Redirect"] = target
+        return response
+    return HttpResponseRedirect(target, status=status)
+
+
+def _merged_answer(request: HttpRequest, arxiv_id: str, merged_into_id: int) -> HttpResponse:
+    kept = Paper.objects.filter(pk=merged_into_id, hidden=False).only("pk", "arxiv_id").first()
+    if kept is None:  # merged into a paper that was hidden since
+        raise Http404(f"There is no paper {arxiv_id} here.")
+    messages.warning(
+        request,
+        f"arXiv:{arxiv_id} was merged into arXiv:{kept.arxiv_id}, so your vote was not counted. "
+        "Vote for it here.",
+    )
+    return _redirect(request, f"{kept.get_absolute_url()}#vote-{kept.pk}")
+
+
 @require_POST
 @_htmx_rate_limit_box
 @rate_limited("vote")
 def vote(request: HttpRequest, arxiv_id: str) -> HttpResponse:
-    paper = Paper.objects.filter(arxiv_id=arxiv_id, hidden=False).only("pk", "arxiv_id").first()
-    if paper is None:
+    paper = (
+        Paper.objects.filter(arxiv_id=arxiv_id)
+        .only("pk", "arxiv_id", "hidden", "merged_into_id")
+        .first()
+    )
+    if paper is not None and paper.merged_into_id is not None:
+        return _merged_answer(request, arxiv_id, paper.merged_into_id)
+    if paper is None or paper.hidden:
         raise Http404(f"There is no paper {arxiv_id} here.")
     back = safe_next(request, paper.get_absolute_url())
     if not request.user.is_authenticated:
-        target = f"{login_url()}?{urlencode({'next': back})}"
-        if is_htmx(request):
-            response = HttpResponse(status=204)
-            response["HX-Redirect"] = target
-            return response
-        return HttpResponseRedirect(target)
+        return _redirect(request, f"{login_url()}?{urlencode({'next': back})}", status=302)
     action = ACTIONS.get(request.POST.get("action", ""))
     if action is None:
         return HttpResponseBadRequest("action must be upvote or withdraw")
     try:
         result = action(request.user.pk, paper.pk)
+    except PaperMerged as merged:  # merged while this vote waited for the paper's row
+        return _merged_answer(request, arxiv_id, merged.merged_into_id)
     except PaperNotFound:
         raise Http404(f"There is no paper {arxiv_id} here.") from None
     if is_htmx(request):

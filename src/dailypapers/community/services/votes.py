@@ -1,11 +1,17 @@
 """Casting and withdrawing upvotes, exactly, under any concurrency.
 
-One transaction per call holds the vote row and both counters: ``local_upvotes`` moves by one and
+One transaction per call locks the paper's row first (``SELECT ... FOR UPDATE``; SQLite's
+immediate transactions lock the whole database), then holds the vote row and both counters: ``local_upvotes`` moves by one and
 ``upvotes`` is recomputed as ``imported_upvotes + local_upvotes`` with ``F()`` expressions, so the
 database does the arithmetic on the row it has locked and no concurrent vote is lost. A second
 upvote of the same paper by the same user (a double click, two tabs) meets the unique constraint:
 the ``IntegrityError`` is caught inside a savepoint and the call reports "no change". On SQLite a
 write lock that stays busy past the busy timeout is retried a few times before giving up.
+
+The lock also orders a vote against ``moderation.merge_papers``, which locks the same rows: a vote
+that waited for a merge sees the paper hidden and merged, and is refused (``PaperMerged``, naming
+the paper it was merged into) instead of landing on the hidden duplicate, where nobody would see
+it. A paper a moderator hid takes no votes either (``PaperNotFound``).
 
 After the commit, the paper's page caches are invalidated (``announce_papers_changed``) and its
 trending score is refreshed by a background job.
@@ -35,7 +41,16 @@ T = TypeVar("T")
 
 
 class PaperNotFound(LookupError):
-    """No paper has this id (it was never imported, or was deleted)."""
+    """No paper has this id (it was never imported, or was deleted), or a moderator hid it."""
+
+
+class PaperMerged(PaperNotFound):
+    """The paper is a duplicate that was merged into ``merged_into_id``: vote for that one."""
+
+    def __init__(self, paper_id: int, merged_into_id: int):
+        super().__init__(paper_id)
+        self.paper_id = paper_id
+        self.merged_into_id = merged_into_id
 
 
 @dataclass(frozen=True)
@@ -58,8 +73,20 @@ def withdraw_upvote(user_id: int, paper_id: int) -> VoteResult:
 
 def _set_vote(user_id: int, paper_id: int, voted: bool) -> VoteResult:
     with transaction.atomic():
-        # Foreign keys are checked at commit (deferred), too late to say "no such paper" clearly.
-        if not Paper.objects.filter(pk=paper_id).exists():
+        # Locked before anything else, and checked under the lock: a merge or a hide that committed
+        # while this call waited is seen here. (Foreign keys are checked at commit, deferred: too
+        # late to say "no such paper" clearly.)
+        paper = (
+            Paper.objects.select_for_update()
+            .filter(pk=paper_id)
+            .values("hidden", "merged_into_id")
+            .first()
+        )
+        if paper is None:
+            raise PaperNotFound(paper_id)
+        if paper["merged_into_id"] is not None:
+            raise PaperMerged(paper_id, paper["merged_into_id"])
+        if paper["hidden"]:
             raise PaperNotFound(paper_id)
         if voted:
             try:
