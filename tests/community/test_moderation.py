@@ -239,9 +239,10 @@ def test_a_suspended_user_cannot_comment_or_resend_a_confirmation_into_activity(
 def test_unsuspending_restores_a_confirmed_account_but_never_activates_an_unconfirmed_one():
     confirmed = make_account("ada")
     unconfirmed = make_account("bob", confirmed=False)
-    suspend_users(make_moderator(), [confirmed.pk])
+    moderator = make_moderator()
+    suspend_users(moderator, [confirmed.pk])
 
-    assert unsuspend_users([confirmed.pk, unconfirmed.pk]) == 1
+    assert unsuspend_users(moderator, [confirmed.pk, unconfirmed.pk]) == 1
 
     confirmed.refresh_from_db()
     unconfirmed.refresh_from_db()

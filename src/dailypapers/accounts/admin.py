@@ -3,7 +3,9 @@
 Users: superusers get Django's full user admin. Moderators (staff in the ``Moderators`` group, not
 superusers) see accounts read-only and may only suspend or unsuspend them with the actions
 (``community.services.moderation``), which also end the account's sessions; they cannot change
-passwords, groups, permissions or the staff and superuser flags, nor suspend staff.
+passwords, groups, permissions or the staff and superuser flags, nor suspend or unsuspend staff,
+nor lift a suspension a superuser made. A superuser unticking *Active* in the user form suspends
+the account as the actions do (recorded as theirs, sessions ended); ticking it lifts the record.
 """
 
 from __future__ import annotations
@@ -21,9 +23,11 @@ from dailypapers.accounts.permissions import is_moderator
 
 @admin.register(Profile)
 class ProfileAdmin(admin.ModelAdmin):
-    list_display = ("user", "display_name", "email_verified_at")
+    list_display = ("user", "display_name", "email_verified_at", "suspended_at", "suspended_by")
     search_fields = ("user__username", "user__email", "display_name")
     raw_id_fields = ("user",)
+    # Suspensions are made and lifted with the user admin's actions, which check rank.
+    readonly_fields = ("suspended_at", "suspended_by")
 
 
 @admin.register(ApiToken)
@@ -73,10 +77,18 @@ class ModeratedUserAdmin(UserAdmin):
 
     def save_model(self, request, obj, form, change) -> None:
         super().save_model(request, obj, form, change)
-        if change and "is_active" in form.changed_data and not obj.is_active:
-            from dailypapers.community.services.moderation import end_sessions
+        if change and "is_active" in form.changed_data:
+            from dailypapers.community.services.moderation import (
+                clear_suspension,
+                end_sessions,
+                record_suspension,
+            )
 
-            end_sessions([obj.pk])
+            if obj.is_active:
+                clear_suspension([obj.pk])
+            else:
+                record_suspension(request.user, [obj.pk])
+                end_sessions([obj.pk])
 
     @admin.action(permissions=["moderate"], description="Suspend the selected accounts")
     def suspend(self, request: HttpRequest, queryset: QuerySet) -> None:
@@ -93,9 +105,13 @@ class ModeratedUserAdmin(UserAdmin):
 
     @admin.action(permissions=["moderate"], description="Unsuspend the selected accounts")
     def unsuspend(self, request: HttpRequest, queryset: QuerySet) -> None:
-        from dailypapers.community.services.moderation import unsuspend_users
+        from dailypapers.community.services.moderation import SuspensionRefused, unsuspend_users
 
-        changed = unsuspend_users(queryset.values_list("pk", flat=True))
+        try:
+            changed = unsuspend_users(request.user, queryset.values_list("pk", flat=True))
+        except SuspensionRefused as refusal:
+            self.message_user(request, str(refusal), level=messages.ERROR)
+            return
         self.message_user(request, f"{changed} account(s) active again.")
 
 

@@ -2,6 +2,8 @@
 
 The login itself is Django's ``User`` (argon2 password hashes, see ``PASSWORD_HASHERS``). A user is
 created inactive and becomes active when the email address is confirmed; ``Profile`` records when.
+A moderator's suspension also makes the account inactive; ``Profile`` records when and by whom,
+because only someone of that rank may lift it (``community.services.moderation``).
 An API token is stored only as the SHA-256 of its secret, plus a short prefix to look it up and to
 show it in the token list; the secret itself is shown once, at creation, and never stored.
 """
@@ -21,6 +23,17 @@ class Profile(models.Model):
     )
     display_name = models.CharField(max_length=80, blank=True)
     email_verified_at = models.DateTimeField(null=True, blank=True)
+    suspended_at = models.DateTimeField(
+        null=True, blank=True, help_text="When a moderator suspended the account (empty: not)."
+    )
+    suspended_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="Who suspended it; empty with a date: an account since deleted, or a command.",
+    )
 
     def __str__(self) -> str:
         return self.display_name or self.user.get_username()

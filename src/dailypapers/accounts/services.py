@@ -132,7 +132,11 @@ def check_verification_token(token: str) -> Verification:
 
 
 def confirm_email(user: User) -> bool:
-    """Mark the address confirmed and activate the account; False if it already was."""
+    """Mark the address confirmed and activate the account; False if it already was.
+
+    An account a moderator suspended before it confirmed stays inactive: confirming proves the
+    address, it does not lift a suspension.
+    """
     with transaction.atomic():
         profile, _ = Profile.objects.get_or_create(user=user)
         updated = Profile.objects.filter(pk=profile.pk, email_verified_at__isnull=True).update(
@@ -140,8 +144,12 @@ def confirm_email(user: User) -> bool:
         )
         if not updated:
             return False
-        get_user_model().objects.filter(pk=user.pk).update(is_active=True)
-    user.is_active = True
+        activated = (
+            get_user_model()
+            .objects.filter(pk=user.pk, profile__suspended_at__isnull=True)
+            .update(is_active=True)
+        )
+    user.is_active = bool(activated)
     return True
 
 

@@ -4,8 +4,12 @@
   new row) and leaves every read (``papers.queries``): feeds, pages, search, the API and RSS.
 * ``suspend_users`` / ``unsuspend_users``: a suspended account is inactive (no log-in, Django's
   auth refuses its session and ``accounts.auth.TokenAuth`` its API tokens) and its open sessions
-  are ended at once. Staff and superusers can only be suspended by a superuser. An account that
-  never confirmed its address is not "unsuspended" into an unconfirmed active account.
+  are ended at once. Staff and superusers can only be suspended, or unsuspended, by a superuser.
+  ``Profile.suspended_by``/``suspended_at`` record who suspended an account, and a suspension by
+  a superuser can only be lifted by a superuser, as can one whose author is unknown (an account
+  since deleted, a command, or a suspension from before this was recorded): a moderator cannot
+  undo a decision made above them. Confirming the address does not lift a suspension, and an
+  account that never confirmed its address is not "unsuspended" into an active one.
 * ``merge_papers(keep_id, drop_id)``: one paper from two. Votes, comments, submissions and the
   daily entry move to the kept paper, and the other is hidden with ``merged_into`` pointing at the
   kept one (its page redirects there; re-imports of its id update the hidden row).
@@ -22,9 +26,10 @@ from dataclasses import dataclass
 from django.contrib.auth import get_user_model
 from django.contrib.sessions.models import Session
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
+from dailypapers.accounts.models import Profile
 from dailypapers.community.models import Comment, Submission, TrendingScore, Vote
 from dailypapers.community.services.comments import recount_comments
 from dailypapers.papers.models import DailyEntry, Paper
@@ -48,7 +53,7 @@ class MergeRefused(ValueError):
 
 
 class SuspensionRefused(PermissionError):
-    """The moderator may not suspend this account (staff or superuser, or themselves)."""
+    """The moderator may not suspend or unsuspend this account; ``str()`` says why."""
 
 
 def set_papers_hidden(paper_ids: Iterable[int], hidden: bool) -> int:
@@ -73,18 +78,69 @@ def suspend_users(moderator, user_ids: Iterable[int]) -> int:
         raise SuspensionRefused("Only a superuser can suspend staff or superuser accounts.")
     with transaction.atomic():
         changed = users.filter(is_active=True).update(is_active=False)
+        record_suspension(moderator, ids)
     end_sessions(ids)
     return changed
 
 
-def unsuspend_users(user_ids: Iterable[int]) -> int:
-    """Reactivate suspended accounts; an account whose address was never confirmed stays inactive."""
-    confirmed_or_no_profile = (
-        get_user_model()
-        .objects.filter(pk__in=list(user_ids), is_active=False)
-        .exclude(profile__email_verified_at__isnull=True, profile__isnull=False)
-    )
-    return confirmed_or_no_profile.update(is_active=True)
+def _is_superuser(user) -> bool:
+    return bool(getattr(user, "is_superuser", False))
+
+
+def record_suspension(moderator, user_ids: Iterable[int]) -> None:
+    """Note who suspended these accounts, and when (``Profile.suspended_by``/``suspended_at``).
+
+    An account already suspended keeps its record, unless a superuser suspends it again: the
+    suspension then becomes theirs, and only a superuser can lift it.
+    """
+    # Accounts made with createsuperuser (or in a shell) may have no profile: none is made here,
+    # since a new profile would read as an unconfirmed address. Their suspension stays
+    # unrecorded, which leaves it to superusers, as one made by a superuser.
+    profiles = Profile.objects.filter(user_id__in=list(user_ids))
+    if not _is_superuser(moderator):
+        profiles = profiles.filter(suspended_at__isnull=True)
+    suspender = moderator.pk if getattr(moderator, "pk", None) is not None else None
+    profiles.update(suspended_at=timezone.now(), suspended_by_id=suspender)
+
+
+def clear_suspension(user_ids: Iterable[int]) -> None:
+    Profile.objects.filter(user_id__in=list(user_ids)).update(suspended_at=None, suspended_by=None)
+
+
+def unsuspend_users(moderator, user_ids: Iterable[int]) -> int:
+    """Reactivate suspended accounts; an account whose address was never confirmed stays inactive.
+
+    Refused as a whole (``SuspensionRefused``) when anyone selected is beyond the moderator: only
+    a superuser unsuspends staff or superusers, or lifts a suspension made by a superuser or by an
+    unknown hand. Returns how many accounts became active.
+    """
+    ids = list(user_ids)
+    users = get_user_model().objects.filter(pk__in=ids)
+    if not _is_superuser(moderator):
+        if users.filter(is_staff=True).exists() or users.filter(is_superuser=True).exists():
+            raise SuspensionRefused("Only a superuser can unsuspend staff or superuser accounts.")
+        by_superuser_or_unknown = Q(profile__suspended_at__isnull=False) & (
+            Q(profile__suspended_by__isnull=True) | Q(profile__suspended_by__is_superuser=True)
+        )
+        # Inactive with a confirmed address (or no profile) and no record: suspended before
+        # suspensions were recorded, or deactivated in the superuser's user form.
+        unrecorded = (
+            Q(is_active=False)
+            & (Q(profile__isnull=True) | Q(profile__email_verified_at__isnull=False))
+            & Q(profile__suspended_at__isnull=True)
+        )
+        if users.filter(by_superuser_or_unknown | unrecorded).exists():
+            raise SuspensionRefused(
+                "Only a superuser can lift a suspension made by a superuser (or by someone no "
+                "longer known)."
+            )
+    with transaction.atomic():
+        confirmed_or_no_profile = users.filter(is_active=False).exclude(
+            profile__email_verified_at__isnull=True, profile__isnull=False
+        )
+        changed = confirmed_or_no_profile.update(is_active=True)
+        clear_suspension(ids)
+    return changed
 
 
 def end_sessions(user_ids: Iterable[int]) -> int:
