@@ -186,6 +186,19 @@ def free_port() -> int:
 
 
 @pytest.fixture
+def huey_immediate() -> Iterator[object]:
+    """Background jobs run as soon as they are queued, in the queuing thread (huey's immediate
+    mode), as a worker would run them at once: account emails, sent by jobs, reach the SMTP server.
+    """
+    from huey.contrib.djhuey import HUEY
+
+    previous = HUEY.immediate
+    HUEY.immediate = True
+    yield HUEY
+    HUEY.immediate = previous
+
+
+@pytest.fixture
 def smtp_server(settings) -> Iterator[SmtpServer]:
     """A real SMTP server (aiosmtpd) on 127.0.0.1, with Django's SMTP backend pointed at it."""
     from aiosmtpd.controller import Controller

@@ -1,5 +1,7 @@
 """Fixtures of the accounts tests: users made through the real services, and a POST helper that
-runs on-commit callbacks (emails are sent after commit; each test runs inside one transaction).
+runs on-commit callbacks (mail jobs are queued after commit; each test runs inside one
+transaction). Jobs run as soon as they are queued (huey's immediate mode), so the mail reaches
+the SMTP server within the request, as a worker would send it.
 
 The SMTP server fixture (``smtp_server``) lives in tests/conftest.py: digests use it too.
 """
@@ -41,6 +43,11 @@ def make_user(
 
 def links_in(text: str) -> list[str]:
     return re.findall(r"https?://[^\s\"<>]+", text)
+
+
+@pytest.fixture(autouse=True)
+def _mail_jobs_run_at_once(huey_immediate):
+    yield
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from django.contrib.auth import get_user_model
 from django.test import Client
 from django.urls import reverse
 
-from dailypapers.accounts import services
+from dailypapers.accounts import links, services
 from dailypapers.ratelimit import COUNTED
 from dailypapers.settings import RateLimit
 from tests.accounts.conftest import PASSWORD, make_user
@@ -37,6 +37,7 @@ FORMS = [
     ("accounts.password_change", [], True),
     ("accounts.tokens", [], True),
     ("accounts.token_revoke", [1], True),
+    ("accounts.tokens_revoke_all", [], True),
 ]
 
 
@@ -221,7 +222,7 @@ INLINE = re.compile(r"<script(?![^>]*\bsrc=)[^>]*>|\sstyle=|<style", re.I)
 
 def test_account_pages_use_no_inline_script_or_style(client):
     user = make_user("ada")
-    token = services.verification_token(make_user("sleeper", confirmed=False))
+    token = links.verification_token(make_user("sleeper", confirmed=False))
     anonymous = [
         reverse("accounts.signup"),
         reverse("accounts.signup_sent"),

@@ -10,7 +10,7 @@ from django.contrib.auth import get_user_model
 from django.core import signing
 from django.urls import reverse
 
-from dailypapers.accounts import services
+from dailypapers.accounts import links
 from dailypapers.accounts.models import Profile
 from tests.accounts.conftest import PASSWORD, links_in, make_user
 
@@ -105,7 +105,7 @@ def test_an_expired_link_is_refused_with_410_and_offers_a_new_one(client, monkey
     user = make_user("ada", confirmed=False)
     four_days_ago = time.time() - 4 * 24 * 3600
     monkeypatch.setattr(signing.time, "time", lambda: four_days_ago)
-    token = services.verification_token(user)
+    token = links.verification_token(user)
     monkeypatch.undo()
 
     response = client.post(reverse("accounts.verify", args=[token]))
@@ -120,7 +120,7 @@ def test_an_expired_link_is_refused_with_410_and_offers_a_new_one(client, monkey
 @pytest.mark.parametrize("method", ["get", "post"])
 def test_a_tampered_link_is_refused_with_400(client, method):
     user = make_user("ada", confirmed=False)
-    token = services.verification_token(user)
+    token = links.verification_token(user)
     forged = token.replace(token.split(":")[0], signing.b64_encode(b'{"u":1,"e":"x@y.z"}').decode())
 
     response = getattr(client, method)(reverse("accounts.verify", args=[forged]))
@@ -131,7 +131,7 @@ def test_a_tampered_link_is_refused_with_400(client, method):
 
 def test_a_link_sent_to_an_old_address_stops_working(client):
     user = make_user("ada", confirmed=False)
-    token = services.verification_token(user)
+    token = links.verification_token(user)
     user.email = "new@example.org"
     user.save()
 

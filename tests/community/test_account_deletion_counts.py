@@ -164,14 +164,18 @@ def test_recount_votes_reports_and_repairs_drift_and_dry_run_writes_nothing(vote
 
     assert f"paper {first.pk} ({first.arxiv_id}): local upvotes 2 -> 1, upvotes 12 -> 11" in dry
     assert f"paper {second.pk} ({second.arxiv_id}): local upvotes 1 -> 0, upvotes 21 -> 20" in dry
-    assert f"paper {untouched.pk} ({untouched.arxiv_id}): local upvotes 0 -> 0, upvotes 99 -> 3" in dry
+    assert (
+        f"paper {untouched.pk} ({untouched.arxiv_id}): local upvotes 0 -> 0, upvotes 99 -> 3" in dry
+    )
     assert "Checked 3 paper(s): 3 would change. Dry run: nothing was written." in dry
     assert counts(first) == (2, 12)  # nothing written
 
     call_command("recount-votes", "--batch-size", "2")
     repaired = capsys.readouterr().out
 
-    assert f"paper {first.pk} ({first.arxiv_id}): local upvotes 2 -> 1, upvotes 12 -> 11" in repaired
+    assert (
+        f"paper {first.pk} ({first.arxiv_id}): local upvotes 2 -> 1, upvotes 12 -> 11" in repaired
+    )
     assert "Checked 3 paper(s): 3 changed." in repaired
     assert counts(first) == (1, 11) and counts(second) == (0, 20) and counts(untouched) == (0, 3)
     assert_exact(first, second, untouched)

@@ -26,7 +26,7 @@ def real_errors(page) -> list[str]:
 
 
 @pytest.fixture
-def site(live_server, smtp_server, settings):
+def site(live_server, smtp_server, huey_immediate, settings):
     # Links in emails are built from SITE_URL: make them point at the live server.
     settings.SITE_URL = live_server.url
     return live_server

@@ -28,7 +28,7 @@ def real_errors(page) -> list[str]:
 
 
 @pytest.fixture
-def site(live_server, smtp_server, settings, arxiv):
+def site(live_server, smtp_server, huey_immediate, settings, arxiv):
     settings.SITE_URL = live_server.url  # links in emails point at the live server
     settings.SUBMISSION_WINDOW_DAYS = 0  # the recorded arXiv papers are years old
     return live_server

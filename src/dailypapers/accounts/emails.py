@@ -1,11 +1,18 @@
 """Every email the accounts feature sends: one function per email.
 
 Each email is a folder under ``templates/accounts/emails/`` holding ``subject.txt``, ``body.txt``
-and ``body.html``; the message is multipart (plain text plus an HTML alternative). Sending waits
-for the surrounding transaction to commit, and a mail server that is down is logged, not raised:
-the account is saved either way and the user can ask for the link again.
+and ``body.html``; the message is multipart (plain text plus an HTML alternative). These
+functions send at once: they are called by the background jobs of ``accounts.tasks``, which the
+services queue only after their transaction commits, so a web request never waits for the mail
+server (nor answers slower for an address that has an account). A mail server that is down is
+logged and raised, and the job is tried again later.
 
-Links in emails are built from ``SITE_URL`` by the caller, never from the request's Host header.
+Mail to an address nobody has confirmed yet (the confirmation link, "someone tried to sign up
+with your address") carries nothing a stranger typed: no display name, no username. Anyone can
+sign up with anyone's address, so those fields would let them write to any inbox from us.
+
+Links in emails are built from ``SITE_URL`` by the caller (``accounts.links``), never from the
+request's Host header.
 """
 
 from __future__ import annotations
@@ -18,7 +25,6 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.mail import EmailMultiAlternatives
-from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 
@@ -38,14 +44,13 @@ def build_message(name: str, to: str, context: dict[str, Any]) -> EmailMultiAlte
     return message
 
 
-def send_after_commit(message: EmailMultiAlternatives) -> None:
-    def deliver() -> None:
-        try:
-            message.send()
-        except (OSError, smtplib.SMTPException):
-            logger.exception("could not send %r to %s", message.subject, ", ".join(message.to))
-
-    transaction.on_commit(deliver)
+def deliver(message: EmailMultiAlternatives) -> None:
+    """Send now; a failure is logged (subject and recipient, never the link) and raised."""
+    try:
+        message.send()
+    except (OSError, smtplib.SMTPException):
+        logger.exception("could not send %r to %s", message.subject, ", ".join(message.to))
+        raise
 
 
 def _name(user: User) -> str:
@@ -57,24 +62,31 @@ def _hours(duration: dt.timedelta) -> int:
     return int(duration.total_seconds() // 3600)
 
 
-def send_verification_email(user: User, url: str, *, valid_for: dt.timedelta) -> None:
-    context: dict[str, Any] = {"name": _name(user), "username": user.get_username(), "url": url}
-    context["hours"] = _hours(valid_for)
-    send_after_commit(build_message("verify-email", user.email, context))
+def send_verification_email(to: str, url: str, *, valid_for: dt.timedelta) -> None:
+    """The confirmation link of a new account. The address is unconfirmed: no names in it."""
+    deliver(build_message("verify-email", to, {"url": url, "hours": _hours(valid_for)}))
 
 
-def send_signup_attempt_email(email: str, *, login_url: str) -> None:
+def send_signup_attempt_email(to: str, *, login_url: str) -> None:
     """Someone tried to sign up with an address that already has an account."""
-    send_after_commit(build_message("signup-attempt", email, {"login_url": login_url}))
+    deliver(build_message("signup-attempt", to, {"login_url": login_url}))
 
 
 def send_password_reset_email(user: User, url: str, *, valid_for: dt.timedelta) -> None:
+    # Only active accounts, whose address was confirmed, get this: their own names are safe here.
     context: dict[str, Any] = {"name": _name(user), "username": user.get_username(), "url": url}
     context["hours"] = _hours(valid_for)
-    send_after_commit(build_message("password-reset", user.email, context))
+    deliver(build_message("password-reset", user.email, context))
 
 
-def send_password_changed_email(user: User) -> None:
-    reset_url = settings.SITE_URL + reverse("accounts.password_reset")
-    context = {"name": _name(user), "username": user.get_username(), "reset_url": reset_url}
-    send_after_commit(build_message("password-changed", user.email, context))
+def send_password_changed_email(user: User, *, tokens_revoked: int, by_reset: bool) -> None:
+    """The password changed; after a reset by email, every API token was revoked too."""
+    context = {
+        "name": _name(user),
+        "username": user.get_username(),
+        "reset_url": settings.SITE_URL + reverse("accounts.password_reset"),
+        "tokens_url": settings.SITE_URL + reverse("accounts.tokens"),
+        "by_reset": by_reset,
+        "tokens_revoked": tokens_revoked,
+    }
+    deliver(build_message("password-changed", user.email, context))

@@ -1,4 +1,4 @@
-"""Reads of the accounts feature: what the profile and token pages show.
+"""Reads of the accounts feature: what the profile and token pages show, and whom mail goes to.
 
 The profile lists the papers a user upvoted (``community.Vote``), newest vote first, and the
 papers they submitted (``community.Submission``), newest first, and their comments
@@ -8,14 +8,15 @@ papers they submitted (``community.Submission``), newest first, and their commen
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.base_user import BaseUserManager
 from django.contrib.auth.models import User
 from django.http import Http404
 
 from dailypapers.accounts.models import ApiToken, Profile
-from dailypapers.accounts.services import normalize_email
 from dailypapers.community.models import Comment, Submission, Vote
 from dailypapers.community.queries import query_user_comments
 
@@ -111,3 +112,46 @@ def get_login_account(login: str) -> User | None:
     if "@" in text:
         return users.filter(email__iexact=normalize_email(text)).order_by("pk").first()
     return users.filter(username=text).first() or users.filter(username__iexact=text).first()
+
+
+def normalize_email(email: str) -> str:
+    """An address as stored: trimmed, its domain lower-cased (Django's rule)."""
+    return BaseUserManager.normalize_email(email.strip())
+
+
+def _same_address(typed: str, stored: str) -> bool:
+    # As Django's PasswordResetForm compares them: Unicode-normalized, case-folded.
+    def fold(address: str) -> str:
+        return unicodedata.normalize("NFKC", address).casefold()
+
+    return fold(typed) == fold(stored)
+
+
+def get_unconfirmed_user(user_id: int) -> User | None:
+    """The account, if it exists and has not confirmed its address yet."""
+    return (
+        get_user_model()
+        .objects.filter(pk=user_id, is_active=False, profile__email_verified_at__isnull=True)
+        .first()
+    )
+
+
+def query_unconfirmed_users(email: str) -> list[User]:
+    """Accounts of ``email`` (any case) that have not confirmed it yet."""
+    return list(
+        get_user_model().objects.filter(
+            email__iexact=normalize_email(email),
+            is_active=False,
+            profile__email_verified_at__isnull=True,
+        )
+    )
+
+
+def query_password_reset_users(email: str) -> list[User]:
+    """Active accounts of ``email`` with a usable password: those a reset link may go to."""
+    candidates = get_user_model().objects.filter(email__iexact=email.strip(), is_active=True)
+    return [
+        user
+        for user in candidates.select_related("profile")
+        if user.has_usable_password() and _same_address(email.strip(), user.email)
+    ]

@@ -1,12 +1,18 @@
-"""Writes of the accounts feature: sign-up, email confirmation, profile edits, API tokens.
+"""Writes of the accounts feature: sign-up, email confirmation, password resets, profile edits,
+API tokens.
 
-Views and the API call these; nothing here knows about HTTP. Emails go out through
-``accounts.emails`` after the surrounding transaction commits, so a rolled-back sign-up never
-sends a link to an account that does not exist.
+Views and the API call these; nothing here knows about HTTP. Emails are background jobs
+(``accounts.tasks``) queued after the surrounding transaction commits, so a rolled-back sign-up
+never sends a link to an account that does not exist, and a request does the same work whether
+or not the address it was given has an account: it queues one job (the worker looks the address
+up and sends), and a sign-up hashes the password once either way.
 
-Email links carry signed, expiring tokens (``TimestampSigner``). A confirmation link is single-use
+Email links carry signed, expiring tokens (``accounts.links``). A confirmation link is single-use
 because confirming sets ``Profile.email_verified_at`` with a conditional UPDATE: the second use,
 or two uses racing, find nothing left to update.
+
+A password reset by email revokes every API token of the account (``complete_password_reset``):
+whoever had the old password may have made tokens with it.
 """
 
 from __future__ import annotations
@@ -18,22 +24,20 @@ import secrets
 from dataclasses import dataclass
 from typing import Literal
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.auth.base_user import BaseUserManager
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import User
 from django.core import signing
 from django.db import IntegrityError, transaction
 from django.db.models import Q
-from django.urls import reverse
 from django.utils import timezone
 
-from dailypapers.accounts import emails
+from dailypapers.accounts import tasks
+from dailypapers.accounts.links import VERIFY_MAX_AGE, VERIFY_SALT
 from dailypapers.accounts.models import ApiToken, Profile
+from dailypapers.accounts.queries import normalize_email
+from dailypapers.tasks import enqueue_on_commit
 
-VERIFY_SALT = "dailypapers.accounts.verify-email"
-VERIFY_MAX_AGE = dt.timedelta(days=3)
 TOKEN_PREFIX = "dp_"
 TOKEN_PREFIX_LENGTH = len(TOKEN_PREFIX) + 8
 # A presented token longer than this is not one of ours: refuse it before hashing anything.
@@ -50,10 +54,6 @@ class TooManyTokens(Exception):
     """The user already has ``MAX_TOKENS_PER_USER`` tokens."""
 
 
-def normalize_email(email: str) -> str:
-    return BaseUserManager.normalize_email(email.strip())
-
-
 def username_taken(username: str) -> bool:
     return get_user_model().objects.filter(username__iexact=username).exists()
 
@@ -62,23 +62,19 @@ def email_taken(email: str) -> bool:
     return get_user_model().objects.filter(email__iexact=normalize_email(email)).exists()
 
 
-def absolute_url(path: str) -> str:
-    # Links in emails use the configured public URL, never the request's Host header.
-    return f"{settings.SITE_URL}{path}"
-
-
 def sign_up(*, username: str, email: str, password: str, display_name: str = "") -> User | None:
     """Create an inactive account and email it a confirmation link.
 
     When the address already belongs to an account, nothing is created and the address's owner
     is told by email instead; the caller shows the same "check your email" page either way, so
-    the form does not reveal which addresses have accounts.
+    the form does not reveal which addresses have accounts. Either way the request hashes the
+    password once and queues one mail job.
     """
     email = normalize_email(email)
     if email_taken(email):
         # Hash anyway: answering without the argon2 work would tell taken addresses by timing.
         make_password(password)
-        emails.send_signup_attempt_email(email, login_url=absolute_url(reverse("accounts.login")))
+        enqueue_on_commit(tasks.send_signup_attempt_email, email)
         return None
     try:
         with transaction.atomic():
@@ -94,14 +90,9 @@ def sign_up(*, username: str, email: str, password: str, display_name: str = "")
     return user
 
 
-def verification_token(user: User) -> str:
-    signer = signing.TimestampSigner(salt=VERIFY_SALT)
-    return signer.sign_object({"u": user.pk, "e": user.email})
-
-
 def send_verification(user: User) -> None:
-    url = absolute_url(reverse("accounts.verify", args=[verification_token(user)]))
-    emails.send_verification_email(user, url, valid_for=VERIFY_MAX_AGE)
+    """Queue the confirmation email of ``user`` (sent after the commit, by the worker)."""
+    enqueue_on_commit(tasks.send_verification_email, user.pk)
 
 
 @dataclass(frozen=True)
@@ -154,14 +145,29 @@ def confirm_email(user: User) -> bool:
 
 
 def resend_verification(email: str) -> None:
-    """Send a new link if an unconfirmed account uses ``email``; do nothing otherwise (silently)."""
-    users = get_user_model().objects.filter(
-        email__iexact=normalize_email(email),
-        is_active=False,
-        profile__email_verified_at__isnull=True,
-    )
-    for user in users:
-        send_verification(user)
+    """Queue a new link for the unconfirmed accounts of ``email``, if any (the job looks)."""
+    enqueue_on_commit(tasks.resend_verification_email, normalize_email(email))
+
+
+def request_password_reset(email: str) -> None:
+    """Queue a reset link for the active accounts of ``email``, if any (the job looks)."""
+    enqueue_on_commit(tasks.send_password_reset_email, email.strip())
+
+
+def complete_password_reset(user: User) -> int:
+    """After a password was set through a reset link: revoke every API token, tell the owner.
+
+    Returns how many tokens were revoked. (Django's reset already ends every session: they are
+    bound to the old password's hash.)
+    """
+    revoked = revoke_all_api_tokens(user)
+    enqueue_on_commit(tasks.send_password_changed_email, user.pk, revoked, True)
+    return revoked
+
+
+def notify_password_changed(user: User) -> None:
+    """After a signed-in user changed their password: tell the owner (tokens are kept)."""
+    enqueue_on_commit(tasks.send_password_changed_email, user.pk, 0, False)
 
 
 def profile_of(user: User) -> Profile:
@@ -199,6 +205,12 @@ def revoke_api_token(user: User, token_id: int) -> bool:
     """Delete one of ``user``'s tokens; False when there is no such token of theirs."""
     deleted, _ = ApiToken.objects.filter(user=user, pk=token_id).delete()
     return bool(deleted)
+
+
+def revoke_all_api_tokens(user: User) -> int:
+    """Delete every token of ``user``; returns how many there were."""
+    deleted, _ = ApiToken.objects.filter(user=user).delete()
+    return deleted
 
 
 def user_for_api_token(presented: str) -> User | None:

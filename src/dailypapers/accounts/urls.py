@@ -31,6 +31,11 @@ urlpatterns = [
     path("accounts/settings", views.account_settings, name="accounts.settings"),
     path("accounts/tokens", views.api_tokens, name="accounts.tokens"),
     path(
+        "accounts/tokens/revoke-all",
+        views.revoke_all_api_tokens,
+        name="accounts.tokens_revoke_all",
+    ),
+    path(
         "accounts/tokens/<int:token_id>/revoke",
         views.revoke_api_token,
         name="accounts.token_revoke",

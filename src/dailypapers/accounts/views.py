@@ -22,7 +22,7 @@ from django.urls import reverse_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
-from dailypapers.accounts import emails, queries, services
+from dailypapers.accounts import queries, services
 from dailypapers.accounts.forms import (
     ApiTokenForm,
     EmailPasswordResetForm,
@@ -141,7 +141,7 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
 
     def form_valid(self, form):
         response = super().form_valid(form)
-        emails.send_password_changed_email(form.user)
+        services.complete_password_reset(form.user)  # revokes the API tokens, emails the owner
         # The link proved the address: this browser may log in past other people's failures.
         remember_device(self.request, response, form.user)
         return response
@@ -160,8 +160,12 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 
     def form_valid(self, form):
         response = super().form_valid(form)
-        emails.send_password_changed_email(form.user)
-        messages.success(self.request, "Your password was changed.")
+        services.notify_password_changed(form.user)
+        messages.success(
+            self.request,
+            "Your password was changed and your other sessions logged out. Your API tokens still "
+            "work: revoke them on the API tokens page if one may have leaked.",
+        )
         # The new password unties every device; this one, where it was changed, stays known.
         remember_device(self.request, response, form.user)
         return response
@@ -213,6 +217,19 @@ def api_tokens(request: HttpRequest) -> HttpResponse:
             form = ApiTokenForm()
     context = {"form": form, "created": created, "tokens": queries.list_api_tokens(user)}
     return render(request, "accounts/tokens.html", context, status=201 if created else 200)
+
+
+@login_required
+@require_POST
+def revoke_all_api_tokens(request: HttpRequest) -> HttpResponse:
+    revoked = services.revoke_all_api_tokens(signed_in_user(request))
+    if revoked:
+        messages.success(
+            request, f"All {revoked} token(s) were revoked: requests using them are now refused."
+        )
+    else:
+        messages.info(request, "You had no tokens to revoke.")
+    return redirect("accounts.tokens")
 
 
 @login_required
