@@ -9,15 +9,9 @@ carries no name a stranger typed.
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
-import time
 from collections.abc import Callable
 
 import pytest
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -25,6 +19,7 @@ from django.urls import reverse
 
 from dailypapers.accounts import services, tasks
 from tests.accounts.conftest import PASSWORD, links_in, make_user
+from tests.worker_process import run_worker_until
 
 pytestmark = pytest.mark.django_db
 
@@ -195,36 +190,17 @@ def test_the_signup_attempt_email_carries_no_names(post, smtp_server):
 
 @pytest.mark.django_db(transaction=True)
 def test_a_real_worker_sends_the_confirmation_email_a_sign_up_queued(smtp_server, queued):
-    from tests.community.test_worker import ROOT, database_url_of_the_test_database
-
     user = services.sign_up(username="ada", email="ada@example.org", password=PASSWORD)
     assert user is not None  # committed (no test transaction here), so the job is queued
     for job in queued.pending():  # other apps' jobs are not this test's
         if not job.name.endswith("send_verification_email"):
             queued.revoke_by_id(job.id)
     assert smtp_server.received == []
-    environment = {k: v for k, v in os.environ.items() if not k.startswith("DAILYPAPERS_")}
-    environment.update(
-        DAILYPAPERS_DATA_DIR=str(settings.DATA_DIR),
-        DAILYPAPERS_DATABASE_URL=database_url_of_the_test_database(),
+    output = run_worker_until(
+        lambda: bool(smtp_server.received),
         DAILYPAPERS_EMAIL_HOST=smtp_server.host,
         DAILYPAPERS_EMAIL_PORT=str(smtp_server.port),
     )
-    worker = subprocess.Popen(
-        [sys.executable, "-m", "dailypapers.cli", "worker", "--workers", "1", "--no-periodic"],
-        env=environment,
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    try:
-        deadline = time.monotonic() + 60
-        while not smtp_server.received and time.monotonic() < deadline and worker.poll() is None:
-            time.sleep(0.1)
-    finally:
-        worker.send_signal(signal.SIGINT)
-        output, _ = worker.communicate(timeout=60)
 
     assert smtp_server.received, output
     (mail,) = smtp_server.received

@@ -80,12 +80,17 @@ def test_a_bulk_delete_of_accounts_keeps_counts_exact(voted):
     assert counts(second) == (0, 20)
 
 
-@pytest.mark.django_db
-def test_deleting_an_account_from_the_admin_keeps_counts_exact(client, voted):
-    ada, bob, first, second = voted
+@pytest.fixture
+def admin_client(client):
     client.force_login(User.objects.create_superuser("root", "root@example.org", PASSWORD))
+    return client
 
-    response = client.post(f"/admin/auth/user/{bob.pk}/delete/", {"post": "yes"})
+
+@pytest.mark.django_db
+def test_deleting_an_account_from_the_admin_keeps_counts_exact(admin_client, voted):
+    ada, bob, first, second = voted
+
+    response = admin_client.post(f"/admin/auth/user/{bob.pk}/delete/", {"post": "yes"})
 
     assert response.status_code == 302
     assert not User.objects.filter(pk=bob.pk).exists()
@@ -94,11 +99,10 @@ def test_deleting_an_account_from_the_admin_keeps_counts_exact(client, voted):
 
 
 @pytest.mark.django_db
-def test_the_admins_bulk_delete_action_keeps_counts_exact(client, voted):
+def test_the_admins_bulk_delete_action_keeps_counts_exact(admin_client, voted):
     ada, bob, first, second = voted
-    client.force_login(User.objects.create_superuser("root", "root@example.org", PASSWORD))
 
-    client.post(
+    admin_client.post(
         "/admin/auth/user/",
         {"action": "delete_selected", "_selected_action": [ada.pk, bob.pk], "post": "yes"},
     )
