@@ -32,7 +32,7 @@ def test_the_tokens_page_revokes_all_of_your_tokens_and_only_yours(client):
 
     page = client.get(reverse("accounts.tokens")).content.decode()
     assert f'action="{reverse("accounts.tokens_revoke_all")}"' in page
-    assert "Revoke all 3 tokens" in page
+    assert "Revoke all tokens" in page
     response = client.post(reverse("accounts.tokens_revoke_all"), follow=True)
 
     assert response.redirect_chain[-1][0] == reverse("accounts.tokens")

@@ -87,6 +87,9 @@ def test_sign_up_confirm_log_in_and_see_your_profile(
     secret = page.locator(".token-secret").inner_text().strip()
     assert re.fullmatch(r"dp_[A-Za-z0-9_-]{40}", secret)
     page.screenshot(path=str(results_dir / "accounts-tokens-desktop-light.png"), full_page=True)
+    page.click("text=Revoke all tokens")
+    expect(page.locator(".flash")).to_contain_text("All 1 token(s) were revoked")
+    expect(page.locator(".empty-inline")).to_have_text("No tokens yet.")
 
     page.click("text=Log out")
     page.wait_for_url(f"{site.url}/papers")
