@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import hashlib
 import json
 import math
 import sys
@@ -34,7 +35,10 @@ from collections import defaultdict
 from collections.abc import Iterator
 from pathlib import Path
 
+import numpy as np
+
 from dailypapers.search.documents import SearchDocument
+from dailypapers.search.embedder import MODEL_ID
 from dailypapers.search.engine import DEFAULT_FUSION, SearchEngine
 from dailypapers.search.fusion import FusionConfig, fuse
 from dailypapers.search.hnsw_index import HnswVectorIndex
@@ -45,6 +49,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from scratch_postgres import DEFAULT_URL, scratch_database  # noqa: E402
 
 DEPTH = 100
+# Embedding a collection takes minutes on two busy cores; the vectors are kept between runs here
+# (data/ is not versioned), named by the model and every text, so a change of either re-embeds.
+DEFAULT_CACHE = Path(__file__).resolve().parent.parent / "data" / "benchmark-cache"
 
 
 def load_corpus(folder: Path) -> list[SearchDocument]:
@@ -101,6 +108,22 @@ def evaluate(runs: dict[str, list[str]], qrels: dict[str, dict[str, int]]) -> tu
     return ndcg, recall
 
 
+def embeddings_of(engine: SearchEngine, documents: list[SearchDocument], cache: Path | None):
+    """The documents' vectors, from ``cache`` when this model embedded these very texts before."""
+    digest = hashlib.sha256(MODEL_ID.encode())
+    for doc in documents:
+        digest.update(doc.embedding_text().encode("utf-8") + b"\x00")
+    path = cache / f"{digest.hexdigest()[:32]}.npy" if cache else None
+    if path is not None and path.is_file():
+        return np.load(path)
+    vectors = engine.embed_documents(documents)
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        np.save(path.with_suffix(".tmp.npy"), vectors)
+        path.with_suffix(".tmp.npy").replace(path)
+    return vectors
+
+
 @contextlib.contextmanager
 def postgres_engine(url: str, needs_vectors: bool) -> Iterator[SearchEngine]:
     """The product's PostgreSQL indexes in a scratch database on the server of ``url``."""
@@ -144,6 +167,13 @@ def main(argv: list[str] | None = None) -> int:
         help="for --backend postgres: a database URL on the server to use (a scratch database is "
         "created beside it and dropped after the run)",
     )
+    parser.add_argument(
+        "--cache",
+        type=Path,
+        default=DEFAULT_CACHE,
+        help=f"folder keeping the corpus embeddings between runs (default: {DEFAULT_CACHE})",
+    )
+    parser.add_argument("--no-cache", dest="cache", action="store_const", const=None)
     args = parser.parse_args(argv)
     if args.sweep and args.backend != "tantivy":
         parser.error("--sweep tunes the tantivy backend only")
@@ -176,7 +206,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"lexical index built in {lexical_seconds:.1f} s")
         if vectors is not None:
             started = time.perf_counter()
-            embeddings = engine.embed_documents(documents)
+            embeddings = embeddings_of(engine, documents, args.cache)
             vectors.upsert([doc.doc_id for doc in documents], embeddings)
             vectors.commit()
             print(

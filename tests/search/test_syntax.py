@@ -15,7 +15,7 @@ def test_parse_query_splits_words_phrases_and_fields():
     assert parsed.authors == ("Jonathan Ho",)
     assert parsed.organizations == ("berkeley",)
     assert parsed.categories == ("cs.lg",)
-    assert parsed.free_text == "image synthesis diffusion"
+    assert parsed.free_text == "diffusion image synthesis"  # as typed, without the fields
 
 
 def test_parse_query_field_names_are_case_insensitive():

@@ -17,7 +17,9 @@ from dataclasses import dataclass, field
 
 # Bump when the meaning of an indexed field changes: every stored hash then differs and a resume
 # re-indexes everything.
-DOCUMENT_FORMAT = 2  # 2: has_code
+DOCUMENT_FORMAT = (
+    3  # 2: has_code; 3: the PostgreSQL body tsvector holds the english analyzer's tokens
+)
 
 
 @dataclass(frozen=True, slots=True)

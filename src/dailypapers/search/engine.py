@@ -43,8 +43,8 @@ from dailypapers.search.syntax import ParsedQuery
 
 Mode = Literal["bm25", "semantic", "hybrid"]
 MODES: tuple[str, ...] = ("bm25", "semantic", "hybrid")
-# Tuned on the SciFact train split (benchmarks/search_quality.py --sweep); see docs/search.md.
-DEFAULT_FUSION = FusionConfig(method="weighted", semantic_weight=0.4, depth=100)
+# Z-score fusion, semantic weight 0.5 (0 for a topic); see fusion.py and docs/search.md.
+DEFAULT_FUSION = FusionConfig()
 # With filters, most semantic neighbours may fail them; look further before giving up.
 FILTERED_DEPTH_FACTOR = 5
 # Nearest neighbours always exist, even for "(((" or "AND OR NOT". Below this cosine a neighbour
@@ -82,6 +82,7 @@ class Candidates:
 
     def __init__(self, doc_ids: Iterable[int], vectors: VectorIndex | None) -> None:
         self.ids: tuple[int, ...] = tuple(dict.fromkeys(int(i) for i in doc_ids))
+        self.positions: dict[int, int] = {doc_id: row for row, doc_id in enumerate(self.ids)}
         self._vectors = vectors
         self._matrix: np.ndarray | None = None
         self._loaded = False
@@ -259,7 +260,9 @@ class SearchEngine:
                 if lexical is None:
                     lexical = self.keyword.search(query, filters, limit=depth)
         lexical_hits = lexical.hits if lexical else []
-        fused = self._fused(mode, lexical_hits, semantic)
+        if mode == "hybrid" and lexical_hits and semantic:
+            lexical_hits, semantic = self._completed(query, filters, lexical_hits, semantic)
+        fused = self._fused(mode, lexical_hits, semantic, query.shape)
         if mode == "bm25":
             total = lexical.total if lexical else 0
         elif mode == "semantic":
@@ -269,14 +272,56 @@ class SearchEngine:
         hits = _engine_hits(fused[offset : offset + limit], lexical_hits, semantic)
         return EngineResults(query, hits, total, mode, sort, notes)
 
+    def _completed(
+        self,
+        query: ParsedQuery,
+        filters: SearchFilters,
+        lexical: list[tuple[int, float]],
+        semantic: list[tuple[int, float]],
+        cosines: Callable[[list[int]], dict[int, float]] | None = None,
+    ) -> tuple[list[tuple[int, float]], list[tuple[int, float]]]:
+        """Both lists over the same candidates: a paper found by one side gets its score on the
+        other (its BM25 among the semantic-only papers; its cosine, from its stored vector),
+        so the fusion never counts a good paper as 0 because the other list stopped short."""
+        lexical_ids = {doc_id for doc_id, _ in lexical}
+        semantic_ids = {doc_id for doc_id, _ in semantic}
+        only_semantic = [doc_id for doc_id, _ in semantic if doc_id not in lexical_ids]
+        if only_semantic:
+            found = self.keyword.search(
+                query, filters, limit=len(only_semantic), among=only_semantic
+            )
+            lexical = [*lexical, *found.hits]
+        only_lexical = [doc_id for doc_id, _ in lexical if doc_id not in semantic_ids]
+        if only_lexical:
+            scores = (cosines or self._cosines(query))(only_lexical)
+            semantic = [*semantic, *scores.items()]
+        return lexical, semantic
+
+    def _cosines(self, query: ParsedQuery) -> Callable[[list[int]], dict[int, float]]:
+        def cosines(doc_ids: list[int]) -> dict[int, float]:
+            assert self.vectors is not None  # hybrid with semantic hits has vectors
+            query_vector = self._query_vector(query.free_text)
+            out = {}
+            for doc_id in doc_ids:
+                vector = self.vectors.vector(doc_id)
+                if vector is not None:
+                    out[doc_id] = float(vector @ query_vector)
+            return out
+
+        return cosines
+
     def _fused(
-        self, mode: str, lexical: list[tuple[int, float]], semantic: list[tuple[int, float]]
+        self,
+        mode: str,
+        lexical: list[tuple[int, float]],
+        semantic: list[tuple[int, float]],
+        shape: str,
     ) -> list[tuple[int, float]]:
         if mode == "bm25":
             return list(lexical)
         if mode == "semantic":
             return list(semantic)
-        return fuse(lexical, semantic, self.fusion)
+        return fuse(lexical, semantic, self.fusion, shape)
 
     def candidates(self, doc_ids: Iterable[int]) -> Candidates:
         """Documents to rank among, with this engine's vectors (read on first use)."""
@@ -308,40 +353,58 @@ class SearchEngine:
         candidates = among if isinstance(among, Candidates) else self.candidates(among)
         mode, notes_for_all = self._usable_mode(mode)
         semantic: list[list[tuple[int, float]]] = [[] for _ in queries]
+        cosines: list[Callable[[list[int]], dict[int, float]]] = [_no_cosines for _ in queries]
         if mode != "bm25" and sort == "relevance":
             try:
-                semantic = self._semantic_among(queries, candidates, filters)
+                semantic, cosines = self._semantic_among(queries, candidates, filters)
             except EmbedderUnavailable as error:
                 notes_for_all.append(
                     f"semantic search is not available ({error}); used keywords only"
                 )
                 mode = "bm25"
         out = []
-        for query, neighbours in zip(queries, semantic, strict=True):
+        for query, neighbours, cosines_of in zip(queries, semantic, cosines, strict=True):
             notes = [*query.notes, *notes_for_all]
             lexical: list[tuple[int, float]] = []
             if (mode != "semantic" or sort != "relevance") and candidates.ids:
                 lexical = self.keyword.search(
                     query, filters, limit=len(candidates), sort=sort, among=candidates.ids
                 ).hits
-            fused = self._fused(mode if sort == "relevance" else "bm25", lexical, neighbours)
+            ranked_lexical, ranked_semantic = lexical, neighbours
+            if mode == "hybrid" and sort == "relevance" and lexical and neighbours:
+                ranked_lexical, ranked_semantic = self._completed(
+                    query,
+                    filters,
+                    lexical,
+                    neighbours,
+                    cosines_of,
+                )
+            fused = self._fused(
+                mode if sort == "relevance" else "bm25",
+                ranked_lexical,
+                ranked_semantic,
+                query.shape,
+            )
             hits = _engine_hits(fused, lexical, neighbours)
             out.append(EngineResults(query, hits, len(hits), mode, sort, notes))
         return out
 
     def _semantic_among(
         self, queries: Sequence[ParsedQuery], candidates: Candidates, filters: SearchFilters
-    ) -> list[list[tuple[int, float]]]:
-        """Per query, the candidates at or above the cosine floor that meet its constraints."""
+    ) -> tuple[list[list[tuple[int, float]]], list[Callable[[list[int]], dict[int, float]]]]:
+        """Per query, the candidates at or above the cosine floor that meet its constraints, and
+        a function giving any candidate's cosine (to complete the lexical matches' scores)."""
         out: list[list[tuple[int, float]]] = [[] for _ in queries]
+        every: list[Callable[[list[int]], dict[int, float]]] = [_no_cosines for _ in queries]
         wanted = [i for i, query in enumerate(queries) if query.free_text.strip()]
         matrix = candidates.matrix
         if matrix is None or not wanted:
-            return out
+            return out, every
         vectors = self._embedder().embed([queries[i].free_text for i in wanted])
         similarities = vectors @ matrix.T
         for row, i in enumerate(wanted):
             scores = similarities[row]
+            every[i] = functools.partial(_cosines_among, candidates.positions, scores)
             order = np.argsort(-scores)
             neighbours = [
                 (candidates.ids[j], float(scores[j]))
@@ -354,7 +417,7 @@ class SearchEngine:
                 )
                 neighbours = [hit for hit in neighbours if hit[0] in allowed]
             out[i] = neighbours
-        return out
+        return out, every
 
     def similar(self, doc_id: int, k: int) -> list[tuple[int, float]]:
         """Nearest neighbours of a document's own vector, never the document itself."""
@@ -373,6 +436,16 @@ class SearchEngine:
         texts: dict[int, tuple[str, str]] | None = None,
     ) -> dict[int, Highlight]:
         return self.keyword.highlight(doc_ids, query, texts)
+
+
+def _no_cosines(doc_ids: list[int]) -> dict[int, float]:
+    return {}
+
+
+def _cosines_among(
+    positions: dict[int, int], scores: np.ndarray, doc_ids: list[int]
+) -> dict[int, float]:
+    return {doc_id: float(scores[positions[doc_id]]) for doc_id in doc_ids if doc_id in positions}
 
 
 def _engine_hits(

@@ -1,12 +1,20 @@
 """Fusion of a lexical and a semantic ranking into one: pure functions, ids and scores in.
 
-Two methods, both tuned on the SciFact train split with ``benchmarks/search_quality.py --sweep``:
-reciprocal rank fusion (ranks only) and a weighted sum of min-max normalised scores (uses how far
-apart the scores are, which ranks throw away). ``DEFAULT_FUSION`` holds the winner.
+The product fuses by z-scores (``zscore_fusion``): every candidate of either list carries both its
+BM25 score and its cosine (the engine completes the lists, so a paper ranked by one side only is
+not scored 0 by the other), each is standardised over the candidates (mean 0, deviation 1) and the
+two are added with a semantic weight that depends on the query's shape (``FusionConfig``):
+0.5 (equal shares, nothing tuned) for keywords and passages, 0 for a two- or three-word topic,
+whose embedding carries too little to rank by (MiniLM alone: hf_topics_dev nDCG@10 0.12 against
+BM25's 0.44). Standardising uses the whole spread of both lists, where min-max scaling hangs on the
+single best and worst score. Chosen by the worst of three development collections and checked
+leaving each one out (docs/search.md). Reciprocal rank fusion and the min-max weighted sum stay
+for comparison (``benchmarks/search_quality.py --sweep``).
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
@@ -16,12 +24,17 @@ Ranking = Sequence[tuple[int, float]]
 
 @dataclass(frozen=True)
 class FusionConfig:
-    method: Literal["rrf", "weighted"] = "weighted"
-    semantic_weight: float = 0.4
-    """Weighted sum: share of the semantic score (the lexical one gets the rest)."""
+    method: Literal["zscore", "rrf", "weighted"] = "zscore"
+    semantic_weight: float = 0.5
+    """Share of the semantic score (the lexical one gets the rest)."""
+    topic_semantic_weight: float = 0.0
+    """The share for a ``topic`` query (two or three words, ``ParsedQuery.shape``)."""
     rrf_k: int = 60
     depth: int = 100
     """How many candidates each ranking contributes."""
+
+    def weight_for(self, shape: str) -> float:
+        return self.topic_semantic_weight if shape == "topic" else self.semantic_weight
 
 
 def reciprocal_rank_fusion(
@@ -59,15 +72,46 @@ def weighted_fusion(
     return sorted(scores.items(), key=lambda item: (-item[1], item[0]))
 
 
-def fuse(lexical: Ranking, semantic: Ranking, config: FusionConfig) -> list[tuple[int, float]]:
+def _standardised(values: dict[int, float], ids: Sequence[int], missing: float) -> list[float]:
+    column = [values.get(doc_id, missing) for doc_id in ids]
+    mean = sum(column) / len(column)
+    deviation = math.sqrt(sum((x - mean) ** 2 for x in column) / len(column))
+    return [(x - mean) / deviation if deviation > 1e-12 else 0.0 for x in column]
+
+
+def zscore_fusion(
+    lexical: Ranking, semantic: Ranking, *, semantic_weight: float
+) -> list[tuple[int, float]]:
+    """(1 - w) * z(lexical) + w * z(semantic) over the union of both lists.
+
+    z standardises over the union; a candidate missing from ``lexical`` scores 0 there (no word
+    of the query), one missing from ``semantic`` (no vector) the lowest cosine given.
+    """
+    lex, sem = dict(lexical), dict(semantic)
+    ids = sorted(lex.keys() | sem.keys())
+    if not ids:
+        return []
+    lexical_z = _standardised(lex, ids, 0.0)
+    semantic_z = _standardised(sem, ids, min(sem.values(), default=0.0))
+    scores = {
+        doc_id: (1.0 - semantic_weight) * lz + semantic_weight * sz
+        for doc_id, lz, sz in zip(ids, lexical_z, semantic_z, strict=True)
+    }
+    return sorted(scores.items(), key=lambda item: (-item[1], item[0]))
+
+
+def fuse(
+    lexical: Ranking, semantic: Ranking, config: FusionConfig, shape: str = "keywords"
+) -> list[tuple[int, float]]:
     if not semantic:
         return list(lexical)
     if not lexical:
         return list(semantic)
+    weight = config.weight_for(shape)
     if config.method == "rrf":
         return reciprocal_rank_fusion(
-            [lexical, semantic],
-            k=config.rrf_k,
-            weights=[1.0 - config.semantic_weight, config.semantic_weight],
+            [lexical, semantic], k=config.rrf_k, weights=[1.0 - weight, weight]
         )
-    return weighted_fusion(lexical, semantic, semantic_weight=config.semantic_weight)
+    if config.method == "weighted":
+        return weighted_fusion(lexical, semantic, semantic_weight=weight)
+    return zscore_fusion(lexical, semantic, semantic_weight=weight)

@@ -3,21 +3,22 @@
 On PostgreSQL the indexes are tables beside the papers (created by migration 0002 of the search
 app, on PostgreSQL only), so there are no files to keep in step and a database backup holds them.
 
-``PostgresKeywordIndex``: one row per document with a weighted ``tsvector`` (title A, abstract B,
-author names C; English stemming and stop words) under a GIN index. Queries are built from the
-``ParsedQuery`` parts with ``plainto_tsquery``/``phraseto_tsquery`` per word or phrase (user text is
-always a bound parameter and only ever reaches a text-search parser that never raises), OR-ed for
-words and AND-ed for constraints, like ``TantivyKeywordIndex``.
+``PostgresKeywordIndex``: one row per document with a ``tsvector`` of its body (title and abstract as
+one text) under a GIN index, plus ``authors``, ``orgs`` and ``cats`` arrays. The tsvector holds the
+tokens of the tantivy index's own analyzer (``analyzers.english_analyzer``: the same stemming, stop
+words, accent folding and positions; written as a tsvector literal), so both backends see the same
+words. Queries are built from the same tokens: a tsquery of quoted lexemes (never user syntax)
+finds the matches, ``<N>`` phrases check the required phrases.
 
-Ranking: ``ts_rank`` alone knows nothing of how rare a word is, so "the model" weighs "model" like
-"the"; on SciFact train it scored nDCG@10 0.610 against tantivy's BM25 0.705. Each word's
-``ts_rank`` is therefore weighted by its BM25 inverse document frequency,
-``ln(1 + (N - df + 0.5) / (df + 0.5))`` (0.683 on the same run). Document frequencies come from a
-table of term statistics (``search_pgterm``, filled from ``ts_stat`` over the documents) refreshed
-at a commit once 2% of the documents changed since the last refresh: IDF moves little with a few
-documents, and a word new since then counts as rare (df 1).
-Accents are folded in Python before text reaches PostgreSQL, so no ``unaccent`` extension is
-needed. Names are matched per author (``author:"Ho Ajay"`` never matches across two authors).
+Ranking is ``scoring.py``'s definition, computed in SQL: per scored term, BM25 (k1 1.2, b 0.75) from
+its frequency in the row (the length of its positions in the tsvector), the row's length in tokens
+(``length``) and the collection's statistics; per scored phrase, the same from how often it occurs
+in order (``dp_phrase_tf``). Document frequencies come from a table of term statistics
+(``search_pgterm``, filled from ``ts_stat`` over the documents, with the number of documents and
+their average length in ``search_pgtermstate``) refreshed at a commit once 2% of the documents
+changed since the last refresh: the statistics move little with a few documents, and a word new
+since then counts as rare (df 1). Names are matched per author (``author:"Ho Ajay"`` never matches
+across two authors), folded in Python (no ``unaccent`` extension).
 
 ``PgvectorVectorIndex``: a ``vector(384)`` column under an HNSW index (``vector_cosine_ops``);
 similarity is ``1 - cosine distance``.
@@ -36,6 +37,7 @@ from typing import Generic, TypeVar
 import numpy as np
 from django.db import connection, transaction
 
+from dailypapers.search.analyzers import english_analyzer
 from dailypapers.search.documents import HAS_CODE_TERM, SearchDocument, filter_terms
 from dailypapers.search.highlight import Highlighter
 from dailypapers.search.interfaces import (
@@ -45,13 +47,27 @@ from dailypapers.search.interfaces import (
     SearchFilters,
     SortOrder,
 )
+from dailypapers.search.scoring import K1, B, ScoredTerm, analyzed, scored_terms
 from dailypapers.search.syntax import ParsedQuery
 
 KEYWORD_TABLE = "search_pgdocument"
 VECTOR_TABLE = "search_pgvector"
-# ts_rank weights (each 0..1) for D, C, B, A: author names (C) count less than the abstract (B),
-# a little more, like TantivyKeywordIndex's title boost.
-RANK_WEIGHTS = "{0.1, 0.3, 0.75, 1.0}"
+MAX_TSVECTOR_POSITION = 16383
+# How often a phrase occurs in a tsvector: the positions of its first lexeme from which every
+# other lexeme is found at its offset (what a phrase query counts in tantivy).
+PHRASE_TF_FUNCTION = """
+CREATE OR REPLACE FUNCTION dp_phrase_tf(tsv tsvector, lexemes text[], offsets int[])
+RETURNS integer LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    WITH found AS (SELECT u.lexeme, u.positions FROM unnest(tsv) AS u WHERE u.lexeme = ANY(lexemes))
+    SELECT count(*)::integer
+    FROM unnest(COALESCE((SELECT positions FROM found WHERE lexeme = lexemes[1]), '{}')) AS s(start)
+    WHERE NOT EXISTS (
+        SELECT 1 FROM generate_subscripts(lexemes, 1) AS i
+        WHERE i > 1 AND NOT COALESCE(
+            (SELECT s.start + offsets[i] = ANY(positions) FROM found WHERE lexeme = lexemes[i]),
+            false))
+$$
+"""
 TERMS_TABLE = "search_pgterm"
 TERMS_STATE_TABLE = "search_pgtermstate"
 # Term statistics are rebuilt once this share of the documents changed since the last rebuild.
@@ -65,6 +81,19 @@ def fold(text: str) -> str:
     """Lowercase without accents: "Zoë Müller" -> "zoe muller" (what tantivy's ascii_fold does)."""
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
+
+
+def _quoted(lexeme: str) -> str:
+    """A lexeme as a quoted tsvector/tsquery item (analyzer output, never user syntax)."""
+    return "'" + lexeme.replace("\\", "\\\\").replace("'", "''") + "'"
+
+
+def _phrase_tsquery(tokens: Sequence[tuple[int, str]]) -> str:
+    """``'a' <1> 'b' <2> 'c'``: the tokens in order at their distances (stop words leave gaps)."""
+    parts = [_quoted(tokens[0][1])]
+    for (before, _), (position, text) in zip(tokens, tokens[1:], strict=False):
+        parts.append(f"<{position - before}> {_quoted(text)}")
+    return " ".join(parts)
 
 
 def postgres_search_available() -> bool:
@@ -111,6 +140,7 @@ class PostgresKeywordIndex(_StagedWrites[SearchDocument]):
         self.terms_table = terms_table
         self.terms_state_table = terms_state_table
         super().__init__()
+        self._en = english_analyzer()
         # Highlighting is text work, not index work: the same highlighter as the tantivy index.
         self._highlighter = Highlighter()
 
@@ -120,26 +150,40 @@ class PostgresKeywordIndex(_StagedWrites[SearchDocument]):
         for document in documents:
             self._stage(document.doc_id, document)
 
+    def _body(self, doc: SearchDocument) -> tuple[str, int]:
+        """The body's tsvector literal (the english analyzer's tokens and positions), its length."""
+        tokens = analyzed(self._en, f"{doc.title}\n{doc.abstract}")
+        positions: dict[str, list[int]] = {}
+        for position, text in tokens:
+            # tsvector positions run from 1 to 16383; an abstract is far shorter.
+            positions.setdefault(text, []).append(min(position + 1, MAX_TSVECTOR_POSITION))
+        literal = " ".join(
+            f"{_quoted(text)}:{','.join(map(str, dict.fromkeys(where)))}"
+            for text, where in positions.items()
+        )
+        return literal, len(tokens)
+
     def commit(self) -> None:
         if not self._staged_count():
             return
-        rows = [
-            (
-                doc.doc_id,
-                doc.key,
-                doc.title,
-                doc.abstract,
-                fold(doc.title),
-                fold(doc.abstract),
-                [fold(name) for name in doc.authors],
-                list(doc.authors),
-                [fold(name) for name in doc.organizations],
-                filter_terms(doc),
-                doc.published,
-                doc.content_hash(),
+        rows = []
+        for doc in self._upserts.values():
+            body, length = self._body(doc)
+            rows.append(
+                (
+                    doc.doc_id,
+                    doc.key,
+                    doc.title,
+                    doc.abstract,
+                    [fold(name) for name in doc.authors],
+                    [fold(name) for name in doc.organizations],
+                    filter_terms(doc),
+                    doc.published,
+                    doc.content_hash(),
+                    body,
+                    length,
+                )
             )
-            for doc in self._upserts.values()
-        ]
         with transaction.atomic(), connection.cursor() as cursor:
             if self._deletes:
                 cursor.execute(
@@ -149,34 +193,16 @@ class PostgresKeywordIndex(_StagedWrites[SearchDocument]):
                 cursor.executemany(
                     f"""
                     INSERT INTO {self.table} (doc_id, key, title, abstract, authors, orgs, cats,
-                                              published, content_hash, tsv)
+                                              published, content_hash, tsv, length)
                     VALUES (%s, %s, %s, %s, %s::text[], %s::text[], %s::text[], %s, %s,
-                            setweight(to_tsvector('english', %s), 'A')
-                            || setweight(to_tsvector('english', %s), 'B')
-                            || setweight(to_tsvector('simple', array_to_string(%s::text[], ' ')), 'C'))
+                            %s::tsvector, %s)
                     ON CONFLICT (doc_id) DO UPDATE SET
                         key = EXCLUDED.key, title = EXCLUDED.title, abstract = EXCLUDED.abstract,
                         authors = EXCLUDED.authors, orgs = EXCLUDED.orgs, cats = EXCLUDED.cats,
                         published = EXCLUDED.published, content_hash = EXCLUDED.content_hash,
-                        tsv = EXCLUDED.tsv
+                        tsv = EXCLUDED.tsv, length = EXCLUDED.length
                     """,
-                    [
-                        (
-                            r[0],
-                            r[1],
-                            r[2],
-                            r[3],
-                            r[6],
-                            r[8],
-                            r[9],
-                            r[10],
-                            r[11],
-                            r[4],
-                            r[5],
-                            r[6],
-                        )
-                        for r in rows
-                    ],
+                    rows,
                 )
             self._note_changes(cursor, self._staged_count())
         self.rollback()
@@ -201,30 +227,29 @@ class PostgresKeywordIndex(_StagedWrites[SearchDocument]):
         )
         cursor.execute(f"DELETE FROM {self.terms_state_table}")
         cursor.execute(
-            f"INSERT INTO {self.terms_state_table} (id, documents, changed) VALUES (1, %s, 0)",
+            f"INSERT INTO {self.terms_state_table} (id, documents, changed, average_length)"
+            f" SELECT 1, %s, 0, COALESCE(avg(length), 0) FROM {self.table}",
             [documents],
         )
 
     # -- queries ------------------------------------------------------------------------------
 
-    def _words(self, query: ParsedQuery) -> tuple[str, list]:
-        """A tsquery SQL expression OR-ing every word (empty when all are stop words)."""
-        if not query.words:
-            return "''::tsquery", []
-        parts = " || ".join(["plainto_tsquery('english', %s)"] * len(query.words))
-        return f"({parts})", [fold(word) for word in query.words]
+    def _required_phrases(self, query: ParsedQuery) -> list[str]:
+        """A ``<N>`` tsquery per required phrase that has words (stop words alone constrain nothing)."""
+        out = []
+        for phrase in query.required_phrases:
+            tokens = analyzed(self._en, phrase)
+            if tokens:
+                out.append(_phrase_tsquery(tokens))
+        return out
 
     def _constraints(self, query: ParsedQuery, filters: SearchFilters) -> tuple[list[str], list]:
         """SQL conditions every result meets, with their parameters."""
         where: list[str] = []
         params: list = []
-        for phrase in query.phrases:
-            # Phrases hold in the title or abstract (A, B), not in author names.
-            where.append(
-                "(numnode(phraseto_tsquery('english', %s)) = 0"
-                " OR ts_filter(tsv, '{a,b}') @@ phraseto_tsquery('english', %s))"
-            )
-            params += [fold(phrase), fold(phrase)]
+        for phrase in self._required_phrases(query):
+            where.append("tsv @@ %s::tsquery")
+            params.append(phrase)
         for values, column in ((query.authors, "authors"), (query.organizations, "orgs")):
             for value in values:
                 where.append(
@@ -265,26 +290,18 @@ class PostgresKeywordIndex(_StagedWrites[SearchDocument]):
         if limit <= 0 or (among is not None and not among):
             return KeywordHits([], 0)
         where, params = self._constraints(query, filters)
-        words_sql, words_params = self._words(query)
+        terms = scored_terms(query, self._en)
+        score_sql: str = "0.0"
         score_params: list = []
-        if query.is_empty and not filters.is_empty:
-            score_sql = "0.0"
-        else:
-            if not query.words and not where:
+        if not (query.is_empty and not filters.is_empty):
+            if not terms and not where:
                 return KeywordHits([], 0)
-            if query.words:
-                # At least one word must match (see TantivyKeywordIndex._combined).
-                where.append(f"numnode({words_sql}) > 0 AND tsv @@ {words_sql}")
-                params += words_params + words_params
-            score_sql, score_params = self._rank(query, words_sql, words_params)
-            for phrase in query.phrases:
-                # A phrase in the title ranks first, as in the tantivy index.
-                score_sql += (
-                    " + CASE WHEN numnode(phraseto_tsquery('english', %s)) > 0"
-                    " AND ts_filter(matched_tsv, '{a}') @@ phraseto_tsquery('english', %s)"
-                    " THEN 0.1 ELSE 0 END"
-                )
-                score_params = [*score_params, fold(phrase), fold(phrase)]
+            if terms:
+                # At least one term must match (see TantivyKeywordIndex._combined).
+                lexemes = sorted({text for term in terms for _, text in term.tokens})
+                where.append("tsv @@ %s::tsquery")
+                params.append(" | ".join(map(_quoted, lexemes)))
+                score_sql, score_params = self._bm25(terms)
         if among is not None:
             where.append("doc_id = ANY(%s)")
             params.append([int(i) for i in among])
@@ -293,13 +310,13 @@ class PostgresKeywordIndex(_StagedWrites[SearchDocument]):
             "newest": "published DESC NULLS LAST, doc_id",
             "oldest": "published ASC NULLS FIRST, doc_id",
         }[sort]
-        # The score reads the tsvector once per word: the inner query hands it up detoasted
+        # The score reads the tsvector several times: the inner query hands it up detoasted
         # (concatenation copies it; OFFSET 0 keeps the planner from folding the two levels
-        # together), so it is decompressed once per row, not once per word (~2x faster).
+        # together), so it is decompressed once per row, not once per term.
         sql = (
             f"SELECT doc_id, {score_sql} AS score, count(*) OVER () FROM"
-            f" (SELECT doc_id, published, tsv || ''::tsvector AS matched_tsv FROM {self.table}"
-            f" WHERE {' AND '.join(where) or 'TRUE'} OFFSET 0) AS matched"
+            f" (SELECT doc_id, published, length, tsv || ''::tsvector AS matched_tsv"
+            f" FROM {self.table} WHERE {' AND '.join(where) or 'TRUE'} OFFSET 0) AS matched"
             f" ORDER BY {order} LIMIT %s OFFSET %s"
         )
         with connection.cursor() as cursor:
@@ -309,44 +326,62 @@ class PostgresKeywordIndex(_StagedWrites[SearchDocument]):
             return KeywordHits([], self._count(where, params))
         return KeywordHits([(int(r[0]), float(r[1])) for r in rows], int(rows[0][2]) if rows else 0)
 
-    def _term_weights(self, query: ParsedQuery) -> list[tuple[str, float]] | None:
-        """(lexeme, BM25 idf) of the query's words; None before the statistics exist."""
-        words = list(dict.fromkeys(fold(word) for word in query.words))
+    def _statistics(self, lexemes: Sequence[str]) -> tuple[int, float, dict[str, int]]:
+        """Documents, their average length, and the document frequency of each lexeme."""
         with connection.cursor() as cursor:
+            cursor.execute(f"SELECT documents, average_length FROM {self.terms_state_table}")
+            state = cursor.fetchone()
             cursor.execute(
-                f"""
-                SELECT q.lexeme, COALESCE(t.documents, 0), s.documents
-                FROM (SELECT DISTINCT unnest(tsvector_to_array(to_tsvector('english', w))) AS lexeme
-                      FROM unnest(%s::text[]) AS w) AS q
-                CROSS JOIN {self.terms_state_table} AS s
-                LEFT JOIN {self.terms_table} AS t ON t.lexeme = q.lexeme
-                ORDER BY q.lexeme
-                """,
-                [words],
+                f"SELECT lexeme, documents FROM {self.terms_table} WHERE lexeme = ANY(%s)",
+                [list(lexemes)],
             )
-            rows = cursor.fetchall()
-            if not rows:
-                cursor.execute(f"SELECT 1 FROM {self.terms_state_table}")
-                return [] if cursor.fetchone() else None
-        weights = []
-        for lexeme, df, total in rows:
-            total = max(int(total), 1)
-            df = min(max(int(df), 1), total)
-            weights.append((lexeme, math.log(1 + (total - df + 0.5) / (df + 0.5))))
-        return weights
+            frequencies = {lexeme: int(df) for lexeme, df in cursor.fetchall()}
+        documents, average = (int(state[0]), float(state[1])) if state else (0, 0.0)
+        return documents, average, frequencies
 
-    def _rank(self, query: ParsedQuery, words_sql: str, words_params: list) -> tuple[str, list]:
-        """The relevance score's SQL: each word's ts_rank weighted by its idf."""
-        weights = self._term_weights(query)
-        if weights is None:  # statistics not built yet (no commit since an upgrade)
-            return f"ts_rank('{RANK_WEIGHTS}', matched_tsv, {words_sql})", list(words_params)
-        if not weights:
-            return "0.0", []
-        sql = " + ".join(
-            f"%s * ts_rank('{RANK_WEIGHTS}', matched_tsv, quote_literal(%s)::tsquery)"
-            for _ in weights
-        )
-        return f"({sql})", [value for lexeme, idf in weights for value in (idf, lexeme)]
+    def _bm25(self, terms: Sequence[ScoredTerm]) -> tuple[str, list]:
+        """The score's SQL: ``scoring.py``'s sum of BM25 over the scored terms and phrases."""
+        lexemes = sorted({text for term in terms for _, text in term.tokens})
+        documents, average, frequencies = self._statistics(lexemes)
+        documents = max(documents, 1)
+
+        def idf(lexeme: str) -> float:
+            df = min(max(frequencies.get(lexeme, 0), 1), documents)  # new since the refresh: rare
+            return math.log(1 + (documents - df + 0.5) / (df + 0.5))
+
+        # BM25's length normalisation, once per row: k1 * (1 - b + b * length / average).
+        norm = f"{K1} * (1 - {B} + {B} * matched.length / {max(average, 1.0)!r})"
+        single = [term for term in terms if len(term.tokens) == 1]
+        parts, params = [], []
+        if single:
+            parts.append(
+                "(SELECT COALESCE(sum(q.factor * f.tf / (f.tf + n.norm)), 0)"
+                " FROM (SELECT u.lexeme, cardinality(u.positions) AS tf"
+                "       FROM unnest(matched_tsv) AS u WHERE u.lexeme = ANY(%s)) AS f"
+                " JOIN unnest(%s::text[], %s::float8[]) AS q(lexeme, factor) USING (lexeme))"
+            )
+            params += [
+                [term.tokens[0][1] for term in single],
+                [term.tokens[0][1] for term in single],
+                [term.weight * idf(term.tokens[0][1]) * (K1 + 1) for term in single],
+            ]
+        for term in terms:
+            if len(term.tokens) > 1:
+                factor = term.weight * sum(idf(text) for _, text in term.tokens) * (K1 + 1)
+                # Counted only where the phrase occurs (the tsquery says so from the index).
+                parts.append(
+                    "CASE WHEN matched_tsv @@ %s::tsquery THEN (SELECT %s * p.tf / (p.tf + n.norm)"
+                    " FROM (SELECT dp_phrase_tf(matched_tsv, %s::text[], %s::int[]) AS tf) AS p)"
+                    " ELSE 0 END"
+                )
+                params += [
+                    _phrase_tsquery(list(term.tokens)),
+                    factor,
+                    [text for _, text in term.tokens],
+                    [offset for offset, _ in term.tokens],
+                ]
+        sql = " + ".join(parts) or "0.0"
+        return f"(SELECT {sql} FROM (SELECT {norm} AS norm) AS n)", params
 
     def _count(self, where: list[str], params: list) -> int:
         with connection.cursor() as cursor:
@@ -510,6 +545,10 @@ def ensure_postgres_tables(conn=connection) -> bool:
             )
             """
         )
+        # Since issue 10 (format 3 of the documents): the body's length in tokens, for BM25.
+        cursor.execute(
+            f"ALTER TABLE {KEYWORD_TABLE} ADD COLUMN IF NOT EXISTS length integer NOT NULL DEFAULT 0"
+        )
         cursor.execute(
             f"CREATE INDEX IF NOT EXISTS {KEYWORD_TABLE}_tsv ON {KEYWORD_TABLE} USING gin (tsv)"
         )
@@ -527,6 +566,11 @@ def ensure_postgres_tables(conn=connection) -> bool:
             f"CREATE TABLE IF NOT EXISTS {TERMS_STATE_TABLE} (id smallint PRIMARY KEY"
             " CHECK (id = 1), documents integer NOT NULL, changed integer NOT NULL)"
         )
+        cursor.execute(
+            f"ALTER TABLE {TERMS_STATE_TABLE}"
+            " ADD COLUMN IF NOT EXISTS average_length float8 NOT NULL DEFAULT 0"
+        )
+        cursor.execute(PHRASE_TF_FUNCTION)
         cursor.execute(
             f"CREATE TABLE IF NOT EXISTS {VECTOR_TABLE}"
             " (doc_id bigint PRIMARY KEY, embedding vector(384) NOT NULL)"

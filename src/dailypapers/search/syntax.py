@@ -6,7 +6,17 @@
     org:deepmind   org:"Meta AI"      papers of that organization
     cat:cs.CL      cat:cs             arXiv category, or a whole archive
 
-Anything else is plain words. An unbalanced quote, ``(((``, ``AND OR NOT``, an unknown ``field:``,
+Anything else is plain words. How words rank depends on the query's shape (``ParsedQuery.shape``):
+
+* ``topic``: two or three words ("speculative decoding", "graph neural networks"): a name for a
+  subject, so papers that use the words side by side, in this order, rank before papers that use
+  them apart;
+* ``passage``: ten words or more (a question, a claim or an abstract pasted in): quotation marks
+  in it quote rather than constrain (``ParsedQuery.required_phrases`` is empty), so a quoted word
+  ranks its papers higher instead of removing every paper without it;
+* ``keywords``: anything between.
+
+An unbalanced quote, ``(((``, ``AND OR NOT``, an unknown ``field:``,
 control characters or a 10 KB string all degrade to words: the parser never raises, and the
 backends build their queries from the parsed parts programmatically, never by handing user text to
 a query-string parser.
@@ -17,9 +27,17 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from typing import Literal
+
+Shape = Literal["topic", "keywords", "passage"]
 
 MAX_QUERY_CHARS = 500  # longer input is cut: no title or claim needs more, and cost stays bounded
 MAX_PARTS = 64  # words + phrases + field values kept from one query
+# Query shapes by the number of words (phrase words included): a topic is two or three words, a
+# passage (a question, a claim, a pasted abstract) ten or more. Keyword queries are rarely longer
+# than five words and sentences rarely shorter than ten, so neither bound is a fine line.
+TOPIC_MAX_WORDS = 3
+PASSAGE_MIN_WORDS = 10
 
 FIELDS = {"author": "authors", "org": "organizations", "cat": "categories"}
 _TOKEN = re.compile(
@@ -38,18 +56,29 @@ class ParsedQuery:
     authors: tuple[str, ...] = ()
     organizations: tuple[str, ...] = ()
     categories: tuple[str, ...] = ()
+    free_text: str = ""
+    """Words and phrases in the order typed, without field filters: what is ranked (BM25 reads
+    its words, the embedding model the whole text)."""
     notes: tuple[str, ...] = field(default=(), compare=False)
     """What was dropped or reinterpreted, for an honest "showing results for" line."""
 
     @property
-    def free_text(self) -> str:
-        """Words and phrases as one sentence: what the embedding model reads."""
-        return " ".join([*self.phrases, *self.words])
+    def shape(self) -> Shape:
+        """``topic``, ``keywords`` or ``passage``, by the number of words (see the module)."""
+        count = len(self.free_text.split())
+        if count >= PASSAGE_MIN_WORDS:
+            return "passage"
+        return "topic" if 2 <= count <= TOPIC_MAX_WORDS else "keywords"
+
+    @property
+    def required_phrases(self) -> tuple[str, ...]:
+        """The phrases every result must contain: none in a passage, where quotes quote."""
+        return () if self.shape == "passage" else self.phrases
 
     @property
     def has_constraints(self) -> bool:
         """Whether some part must hold for every result (phrases and field filters)."""
-        return bool(self.phrases or self.authors or self.organizations or self.categories)
+        return bool(self.required_phrases or self.authors or self.organizations or self.categories)
 
     @property
     def is_empty(self) -> bool:
@@ -82,6 +111,7 @@ def parse_query(text: str | None) -> ParsedQuery:
         "categories": [],
     }
     count = 0
+    free: list[str] = []
     for match in _TOKEN.finditer(cleaned):
         if count >= MAX_PARTS:
             notes.append(f"only the first {MAX_PARTS} terms are used")
@@ -99,11 +129,14 @@ def parse_query(text: str | None) -> ParsedQuery:
         if match.group("field"):
             # An unknown field ("title:x", "http://...") is just text.
             parts["words"].append(match.group(0))
+            free.append(match.group(0))
         elif match.group("phrase") is not None:
             if match.group("phrase").strip():
                 parts["phrases"].append(match.group("phrase").strip())
+                free.append(match.group("phrase").strip())
         else:
             parts["words"].append(match.group("word"))
+            free.append(match.group("word"))
         count += 1
     return ParsedQuery(
         raw=raw,
@@ -112,5 +145,6 @@ def parse_query(text: str | None) -> ParsedQuery:
         authors=tuple(parts["authors"]),
         organizations=tuple(parts["organizations"]),
         categories=tuple(parts["categories"]),
+        free_text=" ".join(free),
         notes=tuple(notes),
     )

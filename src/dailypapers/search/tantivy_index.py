@@ -1,9 +1,9 @@
-"""``TantivyKeywordIndex``: BM25 with English stemming over title (boosted), abstract and authors.
+"""``TantivyKeywordIndex``: BM25 with English stemming over title and abstract as one text.
 
-Each word of a query scores in ``body`` (title and abstract as one text, like a plain BM25 over the
-paper), plus a boost when it is in the ``title`` field, plus its match in author names. Scoring the
-abstract as its own field instead loses 0.01-0.03 nDCG@10 on SciFact train: a short title's BM25
-length normalisation then overwhelms the abstract (benchmarks/search_quality.py --sweep).
+What scores is defined in ``scoring.py`` (shared with the PostgreSQL index): the query's terms
+(weighted by how often the query uses them) and phrases over ``body`` (title and abstract as one
+text, like a plain BM25 over the paper). Scoring the title as a field of its own, boosted, helped
+SciFact a little and cost hf_topics_dev 0.03 nDCG@10; the ``title`` field is kept for display.
 
 A tantivy index in a folder (beside SQLite: ``DATA_DIR/search/keyword``). Queries are built from a
 ``ParsedQuery`` with tantivy's query constructors, never with its query-string parser, which raises
@@ -36,11 +36,10 @@ from dailypapers.search.interfaces import (
     SearchFilters,
     SortOrder,
 )
+from dailypapers.search.scoring import analyzed, scored_terms
 from dailypapers.search.syntax import ParsedQuery
 
 KEYWORD_FORMAT = 1
-TITLE_BOOST = 0.3  # on top of the title words counted in body; tuned on SciFact train (--sweep)
-AUTHORS_BOOST = 1.0
 WRITER_HEAP_BYTES = 128_000_000
 # Far past any real date; used so that an undated paper sorts last in "newest" and first in "oldest".
 UNDATED = 0
@@ -66,14 +65,10 @@ class TantivyKeywordIndex:
         self,
         path: Path | None,
         *,
-        title_boost: float = TITLE_BOOST,
-        authors_boost: float = AUTHORS_BOOST,
         writer_threads: int = 0,
     ) -> None:
         """``path=None`` keeps the index in memory (only for throwaway corpora)."""
         self.path = path
-        self.title_boost = title_boost
-        self.authors_boost = authors_boost
         self.writer_threads = writer_threads
         self.schema = build_schema()
         if path is None:
@@ -167,9 +162,6 @@ class TantivyKeywordIndex:
 
     # -- queries ------------------------------------------------------------------------------
 
-    def _terms(self, analyzer: tantivy.TextAnalyzer, text: str) -> list[tuple[int, str]]:
-        return [(token.position, token.text) for token in analyzer.pre_tokenize(text).tokens]
-
     def _field_match(self, field: str, tokens: list[tuple[int, str]]) -> Query | None:
         """One token: a term query; several: a phrase (positions kept across removed stop words)."""
         if not tokens:
@@ -179,49 +171,24 @@ class TantivyKeywordIndex:
         first = tokens[0][0]
         return Query.phrase_query(self.schema, field, [(pos - first, text) for pos, text in tokens])
 
-    def _text_query(self, query: ParsedQuery) -> Query | None:
-        """Words, each a clause over body, title (boosted) and authors; a disjunction."""
+    def _scored(self, query: ParsedQuery) -> Query | None:
+        """What ranks a match: a disjunction of the ``scored_terms`` of the query (see there)."""
         clauses: list[Query] = []
-        seen: set[str] = set()
-        for word in query.words:
-            stems = [text for _, text in self._terms(self._en, word)]
-            names = [text for _, text in self._terms(self._names, word)]
-            for index, stem in enumerate(stems):
-                if stem in seen:
-                    continue
-                seen.add(stem)
-                per_field = [
-                    Query.term_query(self.schema, "body", stem),
-                    Query.boost_query(
-                        Query.term_query(self.schema, "title", stem), self.title_boost
-                    ),
-                ]
-                if index < len(names):
-                    per_field.append(
-                        Query.boost_query(
-                            Query.term_query(self.schema, "authors", names[index]),
-                            self.authors_boost,
-                        )
-                    )
-                clauses.append(Query.boolean_query([(Occur.Should, q) for q in per_field]))
+        for term in scored_terms(query, self._en):
+            if len(term.tokens) == 1:
+                clause = Query.term_query(self.schema, "body", term.tokens[0][1])
+            else:
+                clause = Query.phrase_query(self.schema, "body", list(term.tokens))
+            clauses.append(clause if term.weight == 1 else Query.boost_query(clause, term.weight))
         if not clauses:
             return None
         return Query.boolean_query([(Occur.Should, clause) for clause in clauses])
 
-    def _phrase_boosts(self, query: ParsedQuery) -> list[Query]:
-        """Phrases also score, so papers with the phrase in the title rank first."""
-        boosts = []
-        for phrase in query.phrases:
-            title = self._field_match("title", self._terms(self._en, phrase))
-            if title is not None:
-                boosts.append(Query.boost_query(title, self.title_boost))
-        return boosts
-
     def _constraints(self, query: ParsedQuery, filters: SearchFilters) -> list[Query] | None:
         """Clauses every result must meet; ``None`` when a constraint can never match."""
         must: list[Query] = []
-        for phrase in query.phrases:
-            tokens = self._terms(self._en, phrase)
+        for phrase in query.required_phrases:
+            tokens = analyzed(self._en, phrase)
             if not tokens:
                 continue  # a phrase of stop words only constrains nothing
             in_order = self._field_match("body", tokens)
@@ -229,7 +196,7 @@ class TantivyKeywordIndex:
                 must.append(in_order)
         for values, field in ((query.authors, "authors"), (query.organizations, "orgs")):
             for value in values:
-                match = self._field_match(field, self._terms(self._names, value))
+                match = self._field_match(field, analyzed(self._names, value))
                 if match is None:
                     return None
                 must.append(match)
@@ -257,16 +224,14 @@ class TantivyKeywordIndex:
         must = self._constraints(query, filters)
         if must is None:
             return None
-        # At least one word must match (the word query is a disjunction), every constraint must
-        # hold; phrase-in-title boosts only score. Words beside a filter are thus not optional:
-        # "cat:cs.CL transformer" lists cs.CL papers that mention transformers, not all of cs.CL.
-        words = self._text_query(query)
-        required = must + ([words] if words is not None else [])
+        # At least one word must match (the scored clauses are a disjunction), every constraint
+        # must hold. Words beside a filter are thus not optional: "cat:cs.CL transformer" lists
+        # cs.CL papers that mention transformers, not all of cs.CL.
+        scored = self._scored(query)
+        required = must + ([scored] if scored is not None else [])
         if not required:
             return None
-        clauses = [(Occur.Must, clause) for clause in required]
-        clauses += [(Occur.Should, boost) for boost in self._phrase_boosts(query)]
-        return Query.boolean_query(clauses)
+        return Query.boolean_query([(Occur.Must, clause) for clause in required])
 
     def search(
         self,
