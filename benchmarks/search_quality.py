@@ -1,8 +1,10 @@
 """nDCG@10 and recall@100 of the product's search on any BEIR-format folder.
 
+    python benchmarks/search_quality.py --all              # the three collections, one table
+    python benchmarks/search_quality.py --all --backend postgres --database postgresql://...
     python benchmarks/search_quality.py /work/shared/data/retrieval/scifact --mode hybrid
     python benchmarks/search_quality.py DIR --mode bm25 --run /tmp/bm25.trec
-    python benchmarks/search_quality.py DIR --sweep        # fusion and title-boost grid (tuning)
+    python benchmarks/search_quality.py DIR --sweep        # fusion settings on one collection
     python benchmarks/search_quality.py DIR --backend postgres --database postgresql://root@127.0.0.1:5432/test
 
 The corpus is indexed FRESH into a temporary folder with the same classes the product uses
@@ -18,6 +20,11 @@ nDCG@10 uses graded qrels as given (gain = relevance, discount log2(rank + 1)); 
 computed from all judged-relevant documents of the query, not from the retrieved ones. Only queries
 with at least one relevant judgment are scored (the BEIR convention).
 
+``--all`` runs SciFact train, CISI dev and hf_topics_dev dev (``--data``: the shared data folder) in
+bm25, semantic and hybrid mode beside the plain BM25 anchor, and known-item search: each paper of
+hf_topics_dev that has a Hugging Face one-sentence summary (``ai_summary``) is searched for by that
+sentence (hybrid); MRR@10 of the paper itself. Corpus embeddings are kept in ``--cache``.
+
 --run FILE writes the top 100 of every scored query in TREC format: ``qid Q0 docid rank score tag``.
 """
 
@@ -25,6 +32,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import gzip
 import hashlib
 import json
 import math
@@ -39,8 +47,8 @@ import numpy as np
 
 from dailypapers.search.documents import SearchDocument
 from dailypapers.search.embedder import MODEL_ID
-from dailypapers.search.engine import DEFAULT_FUSION, SearchEngine
-from dailypapers.search.fusion import FusionConfig, fuse
+from dailypapers.search.engine import SearchEngine
+from dailypapers.search.fusion import FusionConfig
 from dailypapers.search.hnsw_index import HnswVectorIndex
 from dailypapers.search.syntax import parse_query
 from dailypapers.search.tantivy_index import TantivyKeywordIndex
@@ -142,12 +150,143 @@ def tantivy_engine(needs_vectors: bool) -> Iterator[SearchEngine]:
         yield SearchEngine(keyword, vectors)
 
 
+COLLECTIONS = (("scifact", "train"), ("cisi", "dev"), ("hf_topics_dev", "dev"))
+# A plain BM25 (bm25s, Snowball stemming, English stop words, k1 0.9, b 0.4, title + text), from
+# the README of the data folder: the floor every mode must stay above.
+PLAIN_BM25 = {"scifact": 0.695, "cisi": 0.373, "hf_topics_dev": 0.244}
+DEFAULT_DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "data"
+KNOWN_ITEM_PAPERS = "hf_daily_papers/daily_papers.jsonl.gz"
+
+
+def load_collection(folder: Path, split: str):
+    qrels_path = folder / "qrels" / f"{split}.tsv"
+    for needed in (folder / "corpus.jsonl", folder / "queries.jsonl", qrels_path):
+        if not needed.is_file():
+            raise SystemExit(f"{needed} not found: the folder must be in BEIR format")
+    documents = load_corpus(folder)
+    queries = load_queries(folder)
+    qrels = {q: judged for q, judged in load_qrels(qrels_path).items() if q in queries}
+    return documents, queries, qrels
+
+
+@contextlib.contextmanager
+def indexed(args, documents: list[SearchDocument], needs_vectors: bool) -> Iterator[SearchEngine]:
+    """An engine of the chosen backend holding ``documents`` (embedded unless BM25 only)."""
+    engines = (
+        postgres_engine(args.database, needs_vectors)
+        if args.backend == "postgres"
+        else tantivy_engine(needs_vectors)
+    )
+    with engines as engine:
+        started = time.perf_counter()
+        engine.keyword.upsert(documents)
+        engine.keyword.commit()
+        print(f"  lexical index built in {time.perf_counter() - started:.1f} s", flush=True)
+        if engine.vectors is not None:
+            started = time.perf_counter()
+            vectors = embeddings_of(engine, documents, args.cache)
+            engine.vectors.upsert([doc.doc_id for doc in documents], vectors)
+            engine.vectors.commit()
+            print(f"  vectors ready in {time.perf_counter() - started:.1f} s", flush=True)
+        yield engine
+
+
+def ranked_by(engine: SearchEngine, texts: dict[str, str], mode: str) -> dict[str, list]:
+    """Top ``DEPTH`` (doc_id, score) per query, through ``parse_query`` and ``engine.search``."""
+    return {
+        qid: [
+            (hit.doc_id, hit.score)
+            for hit in engine.search(parse_query(text), limit=DEPTH, mode=mode).hits  # type: ignore[arg-type]
+        ]
+        for qid, text in texts.items()
+    }
+
+
+def known_item_queries(data: Path, documents: list[SearchDocument]) -> dict[str, str]:
+    """Hugging Face's one-sentence summary (``ai_summary``) of each paper of ``documents`` that has
+    one: the paper's own summary should find it first."""
+    keys = {doc.key for doc in documents}
+    out = {}
+    with gzip.open(data / KNOWN_ITEM_PAPERS, "rt", encoding="utf-8") as handle:
+        for line in handle:
+            paper = json.loads(line).get("paper") or {}
+            summary = (paper.get("ai_summary") or "").strip()
+            if paper.get("id") in keys and summary:
+                out[paper["id"]] = summary
+    return out
+
+
+def mrr_at(runs: dict[str, list[str]], k: int = 10) -> float:
+    """Mean reciprocal rank of the query's own document (the query id is the document key)."""
+    total = 0.0
+    for key, ranked in runs.items():
+        if key in ranked[:k]:
+            total += 1 / (ranked.index(key) + 1)
+    return total / len(runs) if runs else 0.0
+
+
+def run_all(args) -> int:
+    """The three development collections in every mode, and known-item search: one table."""
+    root = args.data / "retrieval"
+    rows = []
+    known: tuple[float, int] | None = None
+    for name, split in COLLECTIONS:
+        print(f"{name} ({split})", flush=True)
+        documents, queries, qrels = load_collection(root / name, split)
+        key_of = {doc.doc_id: doc.key for doc in documents}
+        with indexed(args, documents, needs_vectors=True) as engine:
+            texts = {qid: queries[qid] for qid in qrels}
+            figures = {}
+            for mode in ("bm25", "semantic", "hybrid"):
+                ranked = ranked_by(engine, texts, mode)
+                runs = {q: [key_of[d] for d, _ in hits] for q, hits in ranked.items()}
+                figures[mode] = evaluate(runs, qrels)[0]
+                print(f"  {mode:<8} nDCG@10 {figures[mode]:.4f}", flush=True)
+            rows.append((name, split, len(qrels), figures))
+            if name == "hf_topics_dev" and (args.data / KNOWN_ITEM_PAPERS).is_file():
+                summaries = known_item_queries(args.data, documents)
+                ranked = ranked_by(engine, summaries, "hybrid")
+                runs = {q: [key_of[d] for d, _ in hits] for q, hits in ranked.items()}
+                known = (mrr_at(runs), len(summaries))
+                print(f"  known-item MRR@10 {known[0]:.4f} ({known[1]} summaries)", flush=True)
+    print()
+    print(f"backend {args.backend}, nDCG@10")
+    print("| collection | queries | plain BM25 | bm25 | semantic | hybrid |")
+    print("|---|---|---|---|---|---|")
+    for name, split, count, figures in rows:
+        print(
+            f"| {name} ({split}) | {count} | {PLAIN_BM25[name]:.3f} | {figures['bm25']:.4f} "
+            f"| {figures['semantic']:.4f} | {figures['hybrid']:.4f} |"
+        )
+    if known is not None:
+        print(
+            f"\nknown-item (a paper's Hugging Face summary sentence finds it, hybrid, among the "
+            f"{len(documents):,} papers of hf_topics_dev): MRR@10 {known[0]:.4f} over {known[1]:,}"
+        )
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument(
-        "folder", type=Path, help="BEIR folder: corpus.jsonl, queries.jsonl, qrels/SPLIT.tsv"
+        "folder",
+        type=Path,
+        nargs="?",
+        help="BEIR folder: corpus.jsonl, queries.jsonl, qrels/SPLIT.tsv (not with --all)",
+    )
+    parser.add_argument(
+        "--all",
+        action="store_true",
+        help="the three development collections (SciFact train, CISI dev, hf_topics_dev dev) in "
+        "every mode, plus known-item search, as one table",
+    )
+    parser.add_argument(
+        "--data",
+        type=Path,
+        default=DEFAULT_DATA,
+        help=f"for --all: the shared data folder (default: {DEFAULT_DATA})",
     )
     parser.add_argument("--mode", choices=["bm25", "semantic", "hybrid"], default="hybrid")
     parser.add_argument("--split", default="train", help="qrels/SPLIT.tsv (default: train)")
@@ -177,6 +316,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.sweep and args.backend != "tantivy":
         parser.error("--sweep tunes the tantivy backend only")
+    if args.all:
+        return run_all(args)
+    if args.folder is None:
+        parser.error("name a BEIR folder, or use --all")
 
     qrels_path = args.folder / "qrels" / f"{args.split}.tsv"
     for needed in (args.folder / "corpus.jsonl", args.folder / "queries.jsonl", qrels_path):
@@ -246,32 +389,30 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def sweep(engine, keyword, run, as_keys, qrels) -> None:
-    """Tunes the title boost (BM25 alone), then the fusion on the chosen boost."""
-    best_boost, best = keyword.title_boost, -1.0
-    for boost in (0.0, 0.1, 0.2, 0.3, 0.5, 1.0):
-        keyword.title_boost = boost
-        ndcg, recall = evaluate(as_keys(run("bm25")), qrels)
-        print(f"bm25 title_boost={boost:<4} nDCG@10 {ndcg:.4f} recall@100 {recall:.4f}")
-        if ndcg > best:
-            best_boost, best = boost, ndcg
-    keyword.title_boost = best_boost
-    lexical, semantic = run("bm25"), run("semantic")
-    ndcg, recall = evaluate(as_keys(semantic), qrels)
-    print(f"semantic alone nDCG@10 {ndcg:.4f} recall@100 {recall:.4f}")
+    """The fusion settings on this collection: methods, semantic weights, the topic weight.
+
+    Pick settings by the WORST of the development collections (run the sweep on each), never by
+    one: docs/search.md has the grid over all three and the leave-one-out check."""
+    for mode in ("bm25", "semantic"):
+        ndcg, recall = evaluate(as_keys(run(mode)), qrels)
+        print(f"{mode:<8} nDCG@10 {ndcg:.4f} recall@100 {recall:.4f}")
     configs = [
-        FusionConfig("weighted", w, depth=DEFAULT_FUSION.depth) for w in (0.3, 0.4, 0.5, 0.6, 0.7)
+        FusionConfig("zscore", w, topic_semantic_weight=t)
+        for w in (0.3, 0.4, 0.5, 0.6, 0.7)
+        for t in (0.0, 0.2)
     ]
-    configs += [
-        FusionConfig("rrf", w, rrf_k=k, depth=DEFAULT_FUSION.depth)
-        for w in (0.5, 0.6)
-        for k in (10, 60)
-    ]
+    configs += [FusionConfig("weighted", 0.4, topic_semantic_weight=0.4)]
+    configs += [FusionConfig("rrf", 0.5, topic_semantic_weight=0.5, rrf_k=k) for k in (10, 60)]
+    default = engine.fusion
     for config in configs:
-        fused = {q: fuse(lexical[q], semantic[q], config)[:DEPTH] for q in qrels}
-        ndcg, recall = evaluate(as_keys(fused), qrels)
+        engine.fusion = config
+        ndcg, recall = evaluate(as_keys(run("hybrid")), qrels)
         print(
-            f"hybrid {config.method:<8} w={config.semantic_weight} k={config.rrf_k:<3} nDCG@10 {ndcg:.4f} recall@100 {recall:.4f}"
+            f"hybrid {config.method:<8} w={config.semantic_weight} topic w="
+            f"{config.topic_semantic_weight} k={config.rrf_k:<3} nDCG@10 {ndcg:.4f} "
+            f"recall@100 {recall:.4f}"
         )
+    engine.fusion = default
 
 
 if __name__ == "__main__":

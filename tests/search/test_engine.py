@@ -366,3 +366,66 @@ def test_best_matches_keeps_each_papers_best_score_and_the_query_that_gave_it():
         Match(4, 0.3, 1),
     ]
     assert best_matches([first, second], depth=1) == [Match(1, 0.9, 0), Match(2, 0.8, 1)]
+
+
+# -- the ranking's rules (scoring.py), on both backends ------------------------------------------
+
+
+def _add(engine, *documents) -> None:
+    engine.index(list(documents), np.ones((len(documents), 384), np.float32) / np.sqrt(384))
+    engine.commit()
+
+
+def test_topic_phrase_finds_papers_using_it_as_a_phrase_before_papers_using_its_words_apart(
+    engine,
+):
+    from tests.search.conftest import doc
+
+    _add(
+        engine,
+        doc(40, "Faster language models", "We study speculative decoding for language models."),
+        doc(41, "Decoding", "Speculative execution helps decoding; speculative methods decode."),
+    )
+
+    hits = ids(engine.search(parse_query("speculative decoding"), mode="bm25"))
+
+    assert hits[:2] == [40, 41]
+
+
+def test_a_word_the_query_repeats_weighs_more(engine):
+    from tests.search.conftest import doc
+
+    _add(
+        engine,
+        doc(50, "Retrieval of library records", "Catalogues."),
+        doc(51, "Indexing of library records", "Catalogues."),
+        doc(52, "Retrieval", "Catalogues of other things entirely, for comparison."),
+    )
+    # "indexing" is the rarer word, so it wins when each word counts once; said twice,
+    # "retrieval" is what the question is about.
+    assert ids(engine.search(parse_query("indexing retrieval"), mode="bm25"))[0] == 51
+    assert ids(engine.search(parse_query("retrieval indexing retrieval"), mode="bm25"))[0] == 50
+
+
+def test_quotes_in_a_passage_quote_instead_of_removing_papers(engine):
+    short = parse_query('"zebra" diffusion')
+    passage = parse_query(
+        'which papers present "zebra" image synthesis results with diffusion probabilistic models'
+    )
+
+    assert ids(engine.search(short, mode="bm25")) == []
+    assert ids(engine.search(passage, mode="bm25"))[0] == 2
+
+
+def test_words_do_not_match_author_names(engine):
+    # "Mnih" is only an author of paper 5: names are searched with author:, so an ordinary
+    # word ("long", "song") never ranks papers by authors called so.
+    assert ids(engine.search(parse_query("mnih"), mode="bm25")) == []
+    assert ids(engine.search(parse_query("author:mnih"), mode="bm25")) == [5]
+
+
+def test_hybrid_gives_a_lexical_match_its_cosine_even_beyond_the_semantic_list(engine):
+    results = engine.search(parse_query("residual learning framework"), mode="hybrid")
+
+    assert ids(results)[0] == 4
+    assert all(hit.score == hit.score for hit in results.hits)  # no NaN from the standardising

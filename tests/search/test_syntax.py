@@ -73,3 +73,30 @@ def test_parse_query_notes_a_cut_query():
 def test_parse_query_empty_is_empty():
     assert parse_query("   ").is_empty
     assert not parse_query("cat:cs").is_empty
+
+
+@pytest.mark.parametrize(
+    ("text", "shape"),
+    [
+        ("speculative decoding", "topic"),
+        ('"graph neural" networks', "topic"),
+        ("transformers", "keywords"),
+        ("retrieval augmented generation for long documents", "keywords"),
+        (
+            "Does speculative decoding make large language models answer faster on one GPU?",
+            "passage",
+        ),
+        ("author:hinton cat:cs.LG", "keywords"),
+    ],
+)
+def test_query_shape_counts_the_words_and_phrases(text, shape):
+    assert parse_query(text).shape == shape
+
+
+def test_phrases_are_required_except_in_a_passage():
+    keywords = parse_query('"image synthesis" diffusion')
+    passage = parse_query('how do "diffusion models" compare with GANs for image synthesis today')
+
+    assert keywords.required_phrases == ("image synthesis",) and keywords.has_constraints
+    assert passage.phrases == ("diffusion models",)
+    assert passage.required_phrases == () and not passage.has_constraints
