@@ -194,3 +194,34 @@ def test_term_statistics_follow_the_documents(engine):
     assert state() == (5, 0) and documents_with("anneal") == 0
     engine.keyword.clear()
     assert engine.search(parse_query("attention"), mode="bm25").hits == []
+
+
+def test_term_frequency_read_from_ts_rank_is_exact(engine):
+    from dailypapers.search.postgres_index import TERM_TF_SQL
+
+    counts = [0, 1, 2, 3, 4, 5, 7, 10, 16, 40, 100, 255]
+    with connection.cursor() as cursor:
+        for count in counts:
+            text = " ".join(["zebra"] * count + ["other"])
+            cursor.execute(
+                f"SELECT tf FROM (SELECT to_tsvector('simple', %s) AS matched_tsv) AS m,"
+                f" LATERAL (SELECT {TERM_TF_SQL}) AS t",
+                [text, "'zebra'"],
+            )
+            assert cursor.fetchone()[0] == count
+
+
+def test_postgres_bm25_ranks_as_tantivy(engine, tmp_path):
+    from dailypapers.search.tantivy_index import TantivyKeywordIndex
+    from tests.search.conftest import CORPUS
+
+    tantivy = SearchEngine(TantivyKeywordIndex(tmp_path / "keyword"), None)
+    tantivy.index(CORPUS)
+    tantivy.commit()
+    for text in ("deep learning networks", "image synthesis", "residual networks training"):
+        ours = engine.search(parse_query(text), mode="bm25").hits
+        theirs = tantivy.search(parse_query(text), mode="bm25").hits
+        assert [h.doc_id for h in ours] == [h.doc_id for h in theirs]
+        for mine, other in zip(ours, theirs, strict=True):
+            # tantivy stores lengths in one byte (lossy above ~40 tokens): close, not equal.
+            assert mine.score == pytest.approx(other.score, rel=0.1)

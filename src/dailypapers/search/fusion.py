@@ -1,9 +1,9 @@
 """Fusion of a lexical and a semantic ranking into one: pure functions, ids and scores in.
 
-The product fuses by z-scores (``zscore_fusion``): every candidate of either list carries both its
-BM25 score and its cosine (the engine completes the lists, so a paper ranked by one side only is
-not scored 0 by the other), each is standardised over the candidates (mean 0, deviation 1) and the
-two are added with a semantic weight that depends on the query's shape (``FusionConfig``):
+The product fuses by z-scores (``zscore_fusion``): the candidates of either list carry their BM25
+score (0 outside the lexical top) and their cosine (the engine reads it from the stored vector for
+a lexical match the semantic list lacks), each is standardised over the candidates (mean 0,
+deviation 1) and the two are added with a semantic weight that depends on the query's shape (``FusionConfig``):
 0.5 (equal shares, nothing tuned) for keywords and passages, 0 for a two- or three-word topic,
 whose embedding carries too little to rank by (MiniLM alone: hf_topics_dev nDCG@10 0.12 against
 BM25's 0.44). Standardising uses the whole spread of both lists, where min-max scaling hangs on the

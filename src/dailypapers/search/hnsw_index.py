@@ -188,9 +188,13 @@ class HnswVectorIndex:
             return None
         return np.asarray(self._index.get_items([int(doc_id)]), dtype=np.float32)[0]
 
-    def vectors(self, doc_ids: Sequence[int]) -> np.ndarray:
+    def cosines(self, vector: np.ndarray, doc_ids: Sequence[int]) -> dict[int, float]:
         self._reload_if_changed()
-        return np.asarray(self._index.get_items([int(i) for i in doc_ids]), dtype=np.float32)
+        ids = [int(i) for i in doc_ids if int(i) in self._live]
+        if not ids:
+            return {}
+        matrix = self._index.get_items(ids, return_type="numpy")
+        return dict(zip(ids, (matrix @ vector).tolist(), strict=True))
 
     def doc_ids(self) -> set[int]:
         self._reload_if_changed()
