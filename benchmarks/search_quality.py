@@ -321,53 +321,24 @@ def main(argv: list[str] | None = None) -> int:
     if args.folder is None:
         parser.error("name a BEIR folder, or use --all")
 
-    qrels_path = args.folder / "qrels" / f"{args.split}.tsv"
-    for needed in (args.folder / "corpus.jsonl", args.folder / "queries.jsonl", qrels_path):
-        if not needed.is_file():
-            parser.error(f"{needed} not found: the folder must be in BEIR format")
-    documents = load_corpus(args.folder)
-    queries = load_queries(args.folder)
-    qrels = {q: judged for q, judged in load_qrels(qrels_path).items() if q in queries}
+    documents, queries, qrels = load_collection(args.folder, args.split)
     key_of = {doc.doc_id: doc.key for doc in documents}
     needs_vectors = args.mode != "bm25" or args.sweep
     print(
         f"corpus {len(documents):,} documents, {len(qrels):,} judged queries ({args.split}), "
         f"mode {args.mode}, backend {args.backend}"
     )
-
-    engines = (
-        postgres_engine(args.database, needs_vectors)
-        if args.backend == "postgres"
-        else tantivy_engine(needs_vectors)
-    )
-    with engines as engine:
-        keyword, vectors = engine.keyword, engine.vectors
-        started = time.perf_counter()
-        engine.keyword.upsert(documents)
-        engine.keyword.commit()
-        lexical_seconds = time.perf_counter() - started
-        print(f"lexical index built in {lexical_seconds:.1f} s")
-        if vectors is not None:
-            started = time.perf_counter()
-            embeddings = embeddings_of(engine, documents, args.cache)
-            vectors.upsert([doc.doc_id for doc in documents], embeddings)
-            vectors.commit()
-            print(
-                f"embedded and indexed {len(documents):,} documents in {time.perf_counter() - started:.1f} s"
-            )
+    texts = {qid: queries[qid] for qid in qrels}
+    with indexed(args, documents, needs_vectors) as engine:
 
         def run(mode: str) -> dict[str, list[tuple[int, float]]]:
-            out = {}
-            for qid in qrels:
-                results = engine.search(parse_query(queries[qid]), limit=DEPTH, mode=mode)  # type: ignore[arg-type]
-                out[qid] = [(hit.doc_id, hit.score) for hit in results.hits]
-            return out
+            return ranked_by(engine, texts, mode)
 
         def as_keys(ranked: dict[str, list[tuple[int, float]]]) -> dict[str, list[str]]:
             return {qid: [key_of[doc_id] for doc_id, _ in hits] for qid, hits in ranked.items()}
 
         if args.sweep:
-            sweep(engine, keyword, run, as_keys, qrels)
+            sweep(engine, run, as_keys, qrels)
             return 0
 
         started = time.perf_counter()
@@ -388,7 +359,7 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def sweep(engine, keyword, run, as_keys, qrels) -> None:
+def sweep(engine, run, as_keys, qrels) -> None:
     """The fusion settings on this collection: methods, semantic weights, the topic weight.
 
     Pick settings by the WORST of the development collections (run the sweep on each), never by

@@ -6,7 +6,7 @@ API (``search``, ``search_among``, ``similar_papers``); ``browse.py`` is the sea
 the feed filter; ``indexing.py`` keeps the indexes following the database (writes); ``backend.py``
 picks and opens them (files or PostgreSQL tables). Beneath: ``interfaces.py`` (the
 ``KeywordIndex``/``VectorIndex`` roles), one module per backend (``tantivy_index.py``,
-``hnsw_index.py``, ``postgres_index.py``), ``embedder.py``, ``fusion.py``, ``syntax.py`` (the
-query language), ``documents.py`` (what an index holds), ``analyzers.py`` and ``highlight.py``.
+``hnsw_index.py``, ``postgres_index.py``), ``scoring.py`` (what a query scores with, for both
+keyword backends), ``embedder.py``, ``fusion.py``, ``syntax.py`` (the query language), ``documents.py`` (what an index holds), ``analyzers.py`` and ``highlight.py``.
 docs/search.md draws the layout and the ranking.
 """

@@ -4,7 +4,7 @@
 a query (phrases, ``author:``/``org:``/``cat:``, filters). ``VectorIndex`` finds nearest neighbours
 of an embedding and hands out a document's stored vector. Two pairs implement them:
 ``TantivyKeywordIndex`` and ``HnswVectorIndex`` (files in ``DATA_DIR/search``, the default beside
-SQLite) and ``PostgresKeywordIndex`` (weighted tsvector + GIN, ``ts_rank`` times BM25 idf) and
+SQLite) and ``PostgresKeywordIndex`` (tsvector + GIN, the same BM25 computed in SQL) and
 ``PgvectorVectorIndex`` (tables, the default on PostgreSQL with pgvector); ``backend.py`` picks the
 pair. Every method speaks in document ids (paper primary keys) and ``ParsedQuery`` objects, never
 in a backend's own query syntax, so the same ``SearchEngine`` drives either pair.
