@@ -134,12 +134,30 @@ def embeddings_of(engine: SearchEngine, documents: list[SearchDocument], cache: 
 
 @contextlib.contextmanager
 def postgres_engine(url: str, needs_vectors: bool) -> Iterator[SearchEngine]:
-    """The product's PostgreSQL indexes in a scratch database on the server of ``url``."""
-    with scratch_database(url, "dp_search_quality"):
-        from dailypapers.search.postgres_index import PgvectorVectorIndex, PostgresKeywordIndex
+    """The product's PostgreSQL indexes in a scratch database on the server of ``url``.
 
-        vectors = PgvectorVectorIndex() if needs_vectors else None
-        yield SearchEngine(PostgresKeywordIndex(), vectors)
+    Django opens one database per process, so one scratch database serves every collection of
+    the run (``--all``): its tables are emptied for each."""
+    if not _scratch.enter_context_done:
+        _scratch.stack.enter_context(scratch_database(url, "dp_search_quality"))
+        _scratch.enter_context_done = True
+    from dailypapers.search.postgres_index import PgvectorVectorIndex, PostgresKeywordIndex
+
+    keyword, vectors = PostgresKeywordIndex(), PgvectorVectorIndex()
+    keyword.clear()
+    vectors.clear()
+    yield SearchEngine(keyword, vectors if needs_vectors else None)
+
+
+class _Scratch:
+    """The run's scratch PostgreSQL database, dropped when the process ends its ``main``."""
+
+    def __init__(self) -> None:
+        self.stack = contextlib.ExitStack()
+        self.enter_context_done = False
+
+
+_scratch = _Scratch()
 
 
 @contextlib.contextmanager
@@ -314,6 +332,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--no-cache", dest="cache", action="store_const", const=None)
     args = parser.parse_args(argv)
+    with _scratch.stack:
+        return measure(parser, args)
+
+
+def measure(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     if args.sweep and args.backend != "tantivy":
         parser.error("--sweep tunes the tantivy backend only")
     if args.all:
